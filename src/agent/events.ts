@@ -1,0 +1,48 @@
+import type { GraphEvent } from "../graph/index.ts";
+import type { Event } from "../protocol/schemas.ts";
+
+/** How many events the agent keeps; older ones are dropped first (documented in docs/protocol.md). */
+export const EVENT_HISTORY_LIMIT = 10_000;
+
+/** The bounded history of state changes, and the live subscribers that follow it. */
+export class EventLog {
+  readonly #history: Event[] = [];
+  readonly #subscribers = new Set<(event: Event) => void>();
+  #seq = 0;
+
+  constructor(readonly limit = EVENT_HISTORY_LIMIT) {}
+
+  /** Records graph events, numbering them, and hands each to every subscriber. */
+  record(events: readonly GraphEvent[]): Event[] {
+    const recorded = events.map((event) => toWireEvent(event, ++this.#seq));
+    for (const event of recorded) {
+      this.#history.push(event);
+      for (const subscriber of this.#subscribers) subscriber(event);
+    }
+    // Trim in batches: one splice per limit/4 events keeps recording O(1) amortized.
+    if (this.#history.length > this.limit + (this.limit >> 2)) {
+      this.#history.splice(0, this.#history.length - this.limit);
+    }
+    return recorded;
+  }
+
+  /** The kept events, oldest first. */
+  history(): readonly Event[] {
+    return this.#history.length > this.limit ? this.#history.slice(-this.limit) : this.#history;
+  }
+
+  /** Calls `fn` with every event recorded from now on, until the returned function is called. */
+  subscribe(fn: (event: Event) => void): () => void {
+    this.#subscribers.add(fn);
+    return () => this.#subscribers.delete(fn);
+  }
+}
+
+/** A graph event in its wire form (the fields of `events -o json`). */
+export function toWireEvent(event: GraphEvent, seq: number): Event {
+  const wire: Event = { seq, time: new Date(event.at).toISOString(), type: event.type, unit: event.unit };
+  if (event.type === "dependencies_added") wire.depends_on = event.dependsOn;
+  if (event.type === "waiting") wire.unmet = event.unmet;
+  if (event.type === "failed") wire.reason = event.reason;
+  return wire;
+}

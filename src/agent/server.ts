@@ -1,0 +1,58 @@
+import { MAX_BODY_BYTES } from "../protocol/schemas.ts";
+import type { AgentLog } from "./log.ts";
+import { createHandler } from "./routes.ts";
+import { claimSocket } from "./socket.ts";
+import { AgentState } from "./state.ts";
+
+export interface AgentOptions {
+  socketPath: string;
+  version: string;
+  log: AgentLog;
+}
+
+/** A running agent. */
+export interface Agent {
+  readonly state: AgentState;
+  readonly socketPath: string;
+  /** Stops accepting, answers every waiting client with an error, removes the socket file. */
+  stop(): Promise<void>;
+}
+
+/** Binds the socket (refusing a live agent, recovering a stale socket) and serves the graph on it. */
+export async function startAgent(options: AgentOptions): Promise<Agent> {
+  const state = new AgentState();
+  state.events.subscribe((event) => options.log.event(event));
+  const handle = createHandler(state, { version: options.version, pid: process.pid });
+
+  const { server, release } = await claimSocket(options.socketPath, (unix) =>
+    Bun.serve({
+      unix,
+      // (bun-types allow idleTimeout for TCP only, but the runtime applies it to unix sockets too,
+      // and without it a held wait is cut after 10 s; checked with Bun 1.4.4.)
+      // Long waits are held requests; the server never cuts an idle connection itself.
+      idleTimeout: 0,
+      // A backstop only: the handler refuses bodies over MAX_BODY_BYTES with a JSON 413 first.
+      maxRequestBodySize: MAX_BODY_BYTES * 4,
+      fetch: handle,
+      error: (error: Error) =>
+        Response.json({ error: { code: "internal", message: error.message } }, { status: 500 }),
+    } as unknown as Bun.Serve.Options<undefined>),
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    state,
+    socketPath: options.socketPath,
+    stop: () => {
+      stopping ??= (async () => {
+        release();
+        state.shutdown();
+        // Let the answers to the waiting clients flush, but never hang on a connection that stays open.
+        const graceful = server.stop(false);
+        const grace = new Promise((resolve) => setTimeout(resolve, 2000).unref());
+        if ((await Promise.race([graceful.then(() => "done"), grace])) !== "done") await server.stop(true);
+      })();
+      return stopping;
+    },
+  };
+}

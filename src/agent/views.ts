@@ -1,0 +1,61 @@
+import { compareNames, type Graph, type Millis, type UnitTimes, type UnitView } from "../graph/index.ts";
+import type { StatusResponse, UnitSummary } from "../protocol/schemas.ts";
+
+/** One row of `list`. */
+export function summaryOf(graph: Graph, unit: UnitView): UnitSummary {
+  const summary: UnitSummary = {
+    unit_name: unit.name,
+    status: unit.status,
+    is_ready: graph.isReady(unit.name),
+  };
+  if (unit.reason !== undefined) summary.reason = unit.reason;
+  return summary;
+}
+
+/** The answer to `status <unit>`: Coder's fields first, then ours. */
+export function statusOf(graph: Graph, name: string, _now: Millis): StatusResponse {
+  const unit = graph.get(name);
+  const dependencies = [...(unit?.dependsOn ?? [])].sort(compareNames).map((dep) => {
+    const current = graph.status(dep);
+    return {
+      depends_on: dep,
+      required_status: "completed" as const,
+      current_status: current,
+      is_satisfied: current === "completed",
+    };
+  });
+  const response: StatusResponse = {
+    unit_name: name,
+    status: graph.status(name),
+    is_ready: graph.isReady(name),
+    dependencies,
+  };
+  if (unit?.reason !== undefined) response.reason = unit.reason;
+  if (unit) response.times = wireTimes(unit.times);
+  return response;
+}
+
+/** Every unit with its edges, state and times: what the graph and timeline views are drawn from. */
+export function snapshot(graph: Graph) {
+  return {
+    units: graph.units().map((unit) => ({
+      unit_name: unit.name,
+      status: unit.status,
+      is_ready: graph.isReady(unit.name),
+      depends_on: unit.dependsOn,
+      ...(unit.reason !== undefined && { reason: unit.reason }),
+      times: wireTimes(unit.times),
+    })),
+  };
+}
+
+/** Graph times as ISO strings, keyed as on the wire. */
+export function wireTimes(times: Readonly<UnitTimes>): NonNullable<StatusResponse["times"]> {
+  const iso = (at: Millis | undefined) => (at === undefined ? undefined : new Date(at).toISOString());
+  const wire: NonNullable<StatusResponse["times"]> = {};
+  if (times.registeredAt !== undefined) wire.registered_at = iso(times.registeredAt);
+  if (times.startRequestedAt !== undefined) wire.start_requested_at = iso(times.startRequestedAt);
+  if (times.startedAt !== undefined) wire.started_at = iso(times.startedAt);
+  if (times.finishedAt !== undefined) wire.finished_at = iso(times.finishedAt);
+  return wire;
+}

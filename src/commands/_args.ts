@@ -1,0 +1,47 @@
+import type { ArgsDef } from "citty";
+
+/** `--socket-path`, on every command that talks to or runs the agent. */
+export const socketArgs = {
+  "socket-path": {
+    type: "string",
+    valueHint: "path",
+    description:
+      "The agent's unix socket (env UNITSYNC_SOCKET_PATH; default $XDG_RUNTIME_DIR/unitsync.sock, else /tmp/unitsync-<uid>/agent.sock)",
+  },
+} as const satisfies ArgsDef;
+
+/** `--timeout`, for the verbs that wait. */
+export const timeoutArgs = {
+  timeout: {
+    type: "string",
+    default: "5m",
+    valueHint: "duration",
+    description: "How long to wait for dependencies, as a Go duration (90s, 5m, 1h30m); 0 waits forever",
+  },
+} as const satisfies ArgsDef;
+
+/** `-o table|json` and `-c columns`, for the verbs that print data. */
+export const tableArgs = {
+  output: {
+    type: "enum",
+    alias: "o",
+    options: ["table", "json"],
+    default: "table",
+    description: "Output format",
+  },
+  column: {
+    type: "string",
+    alias: "c",
+    valueHint: "columns",
+    description: "Columns to show in the table, comma-separated",
+  },
+} as const satisfies ArgsDef;
+
+/** The positional unit name. */
+export const unitArg = {
+  unit: {
+    type: "positional",
+    required: true,
+    description: "The unit's name (1-128 characters, no whitespace)",
+  },
+} as const satisfies ArgsDef;

@@ -1,0 +1,7 @@
+import { defineCommand } from "citty";
+
+/** `unitsync exp`: the Coder-compatible prefix, so `coder exp sync` scripts switch by one word. */
+export default defineCommand({
+  meta: { name: "exp", description: "Experimental commands (Coder-compatible prefix)" },
+  subCommands: { sync: () => import("./sync/index.ts").then((m) => m.default) },
+});

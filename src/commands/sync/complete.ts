@@ -1,0 +1,14 @@
+import { defineCommand } from "citty";
+import { OkResponseSchema } from "../../protocol/schemas.ts";
+import { socketArgs, unitArg } from "../_args.ts";
+import { checkNames, clientFor } from "../_context.ts";
+
+export default defineCommand({
+  meta: { name: "complete", description: "Mark a unit completed, so the units that depend on it may start" },
+  args: { ...unitArg, ...socketArgs },
+  async run({ args }) {
+    checkNames(args.unit);
+    await clientFor(args).post("/complete", { unit: args.unit }, OkResponseSchema);
+    console.log("Success");
+  },
+});

@@ -1,0 +1,13 @@
+import { defineCommand } from "citty";
+import { PingResponseSchema } from "../../protocol/schemas.ts";
+import { socketArgs } from "../_args.ts";
+import { clientFor } from "../_context.ts";
+
+export default defineCommand({
+  meta: { name: "ping", description: "Check that the agent answers" },
+  args: { ...socketArgs },
+  async run({ args }) {
+    await clientFor(args).get("/ping", PingResponseSchema);
+    console.log("Success");
+  },
+});

@@ -1,0 +1,22 @@
+import { defineCommand } from "citty";
+import { WantResponseSchema } from "../../protocol/schemas.ts";
+import { socketArgs, unitArg } from "../_args.ts";
+import { checkNames, clientFor, restPositionals } from "../_context.ts";
+
+export default Object.assign(
+  defineCommand({
+    meta: { name: "want", description: "Declare that a unit depends on other units (all at once, or none)" },
+    args: {
+      ...unitArg,
+      "depends-on": { type: "positional", required: true, description: "Units it depends on (one or more)" },
+      ...socketArgs,
+    },
+    async run({ args }) {
+      const deps = [args["depends-on"], ...restPositionals(args, 2)];
+      checkNames(args.unit, ...deps);
+      await clientFor(args).post("/want", { unit: args.unit, depends_on: deps }, WantResponseSchema);
+      console.log(`Unit "${args.unit}" declared dependencies: [${deps.join(", ")}]`);
+    },
+  }),
+  { variadic: true },
+);

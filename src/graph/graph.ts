@@ -1,0 +1,277 @@
+import { assertValidName } from "./names.ts";
+import {
+  GraphError,
+  type GraphEvent,
+  type Millis,
+  NOT_REGISTERED,
+  type NodeStatus,
+  type UnitTimes,
+  type UnitView,
+} from "./types.ts";
+
+interface Node {
+  name: string;
+  status: NodeStatus;
+  deps: Set<string>;
+  dependents: Set<string>;
+  reason?: string;
+  times: UnitTimes;
+}
+
+/**
+ * The dependency graph of units: pure data, no I/O, no clock. Every mutation validates first and
+ * then applies, so a refused operation (a GraphError) leaves the graph untouched; a successful one
+ * returns the events it caused.
+ */
+export class Graph {
+  readonly #nodes = new Map<string, Node>();
+
+  /** Declares that `unit` depends on each of `deps`, atomically: all edges are added or none. */
+  want(unit: string, deps: readonly string[], now: Millis): GraphEvent[] {
+    assertValidName(unit);
+    for (const dep of deps) assertValidName(dep);
+    const node = this.#nodes.get(unit);
+    const fresh = [...new Set(deps)].filter((dep) => !node?.deps.has(dep));
+    this.#assertAcyclic(unit, fresh);
+
+    const events = this.#register(unit, now);
+    const target = this.#node(unit);
+    for (const dep of fresh) {
+      target.deps.add(dep);
+      this.#node(dep).dependents.add(unit);
+    }
+    if (fresh.length > 0) events.push({ type: "dependencies_added", unit, dependsOn: fresh, at: now });
+    return events;
+  }
+
+  /**
+   * Records that `start unit` was asked: registers the unit and notes when its wait began. Refused
+   * when the unit is already started; a completed or failed unit may be started again.
+   */
+  requestStart(unit: string, now: Millis): GraphEvent[] {
+    assertValidName(unit);
+    if (this.#nodes.get(unit)?.status === "started") {
+      throw new GraphError("already_started", `unit "${unit}" is already started`);
+    }
+    const events = this.#register(unit, now);
+    const node = this.#node(unit);
+    node.times.startRequestedAt ??= now;
+    const unmet = this.unmetDependencies(unit);
+    if (unmet.length > 0) events.push({ type: "waiting", unit, unmet, at: now });
+    return events;
+  }
+
+  /** Marks a ready unit started (the end of its `start`). */
+  markStarted(unit: string, now: Millis): GraphEvent[] {
+    const node = this.#registered(unit);
+    if (node.status === "started")
+      throw new GraphError("already_started", `unit "${unit}" is already started`);
+    const unmet = this.unmetDependencies(unit);
+    if (unmet.length > 0) {
+      throw new GraphError("not_ready", `unit "${unit}" is not ready: waiting for [${unmet.join(", ")}]`);
+    }
+    node.status = "started";
+    node.reason = undefined;
+    node.times.startRequestedAt ??= now;
+    node.times.startedAt = now;
+    node.times.finishedAt = undefined;
+    return [{ type: "started", unit, at: now }];
+  }
+
+  /** Marks a pending or started unit completed, which may make its dependents ready. */
+  complete(unit: string, now: Millis): GraphEvent[] {
+    const node = this.#registered(unit);
+    if (node.status === "completed") {
+      throw new GraphError("already_completed", `unit "${unit}" is already completed`);
+    }
+    if (node.status === "failed") {
+      throw new GraphError(
+        "failed",
+        `unit "${unit}" has failed; start it again to retry before completing it`,
+      );
+    }
+    node.status = "completed";
+    node.times.finishedAt = now;
+    return [{ type: "completed", unit, at: now }];
+  }
+
+  /**
+   * Marks a unit failed with a reason. An unregistered unit is registered as failed, so a script
+   * that breaks before its `start` can still say so; a completed unit cannot fail.
+   */
+  fail(unit: string, reason: string, now: Millis): GraphEvent[] {
+    assertValidName(unit);
+    if (this.#nodes.get(unit)?.status === "completed") {
+      throw new GraphError("already_completed", `unit "${unit}" is already completed and cannot fail`);
+    }
+    const events = this.#register(unit, now);
+    const node = this.#node(unit);
+    node.status = "failed";
+    node.reason = reason;
+    node.times.finishedAt = now;
+    events.push({ type: "failed", unit, reason, at: now });
+    return events;
+  }
+
+  /** Whether the name was ever mentioned, as a unit or as a dependency. */
+  has(unit: string): boolean {
+    return this.#nodes.has(unit);
+  }
+
+  /** The unit's status; "not registered" for a name the graph has only seen as a dependency, or never. */
+  status(unit: string): NodeStatus {
+    return this.#nodes.get(unit)?.status ?? NOT_REGISTERED;
+  }
+
+  /** A unit is ready when every direct dependency is completed. */
+  isReady(unit: string): boolean {
+    const node = this.#nodes.get(unit);
+    if (!node) return true;
+    for (const dep of node.deps) if (this.status(dep) !== "completed") return false;
+    return true;
+  }
+
+  /** The direct dependencies that are not completed yet, sorted. */
+  unmetDependencies(unit: string): string[] {
+    const deps = this.#nodes.get(unit)?.deps ?? [];
+    return [...deps].filter((dep) => this.status(dep) !== "completed").sort();
+  }
+
+  /** Direct dependencies in declaration order. */
+  dependenciesOf(unit: string): readonly string[] {
+    return [...(this.#nodes.get(unit)?.deps ?? [])];
+  }
+
+  /** Units that declared a direct dependency on `unit`. */
+  dependentsOf(unit: string): readonly string[] {
+    return [...(this.#nodes.get(unit)?.dependents ?? [])];
+  }
+
+  /**
+   * The shortest chain from `unit` down to a failed unit, through units that are not completed
+   * (a completed unit shields what is behind it), e.g. ["my-app", "db-migration", "db-setup"].
+   * With `includeSelf`, a failed `unit` is its own chain; otherwise only its dependencies count,
+   * since a failed unit may be started again.
+   */
+  failedChain(unit: string, includeSelf = false): string[] | undefined {
+    if (includeSelf && this.status(unit) === "failed") return [unit];
+    const parent = new Map<string, string>([[unit, unit]]);
+    const queue = [unit];
+    for (let i = 0; i < queue.length; i++) {
+      const current = queue[i] as string;
+      for (const dep of this.#nodes.get(current)?.deps ?? []) {
+        if (parent.has(dep)) continue;
+        const status = this.status(dep);
+        if (status === "completed") continue;
+        parent.set(dep, current);
+        if (status === "failed") return pathBack(parent, dep);
+        queue.push(dep);
+      }
+    }
+    return undefined;
+  }
+
+  /** The failure reason of a failed unit. */
+  reasonOf(unit: string): string | undefined {
+    return this.#nodes.get(unit)?.reason;
+  }
+
+  /** A read-only view of one unit, or undefined if the name was never mentioned. */
+  get(unit: string): UnitView | undefined {
+    const node = this.#nodes.get(unit);
+    return node && view(node);
+  }
+
+  /** Every known name (registered or only depended upon), sorted by name. */
+  units(): UnitView[] {
+    return [...this.#nodes.values()].sort((a, b) => compareNames(a.name, b.name)).map(view);
+  }
+
+  /** Number of known names. */
+  get size(): number {
+    return this.#nodes.size;
+  }
+
+  // --- internal ---
+
+  #node(name: string): Node {
+    let node = this.#nodes.get(name);
+    if (!node) {
+      node = { name, status: NOT_REGISTERED, deps: new Set(), dependents: new Set(), times: {} };
+      this.#nodes.set(name, node);
+    }
+    return node;
+  }
+
+  #registered(unit: string): Node {
+    assertValidName(unit);
+    const node = this.#nodes.get(unit);
+    if (!node || node.status === NOT_REGISTERED) {
+      throw new GraphError("not_registered", `unit "${unit}" is not registered`);
+    }
+    return node;
+  }
+
+  #register(unit: string, now: Millis): GraphEvent[] {
+    const node = this.#node(unit);
+    if (node.status !== NOT_REGISTERED) return [];
+    node.status = "pending";
+    node.times.registeredAt = now;
+    return [{ type: "registered", unit, at: now }];
+  }
+
+  /** Refuses the new edges unit -> dep if any of them (together with the others) closes a cycle. */
+  #assertAcyclic(unit: string, fresh: readonly string[]): void {
+    // The new edges all leave `unit`, so a cycle through several of them would pass `unit` twice:
+    // any cycle uses exactly one new edge, and checking each against the existing graph suffices.
+    for (const dep of fresh) {
+      const back = dep === unit ? [unit] : this.#path(dep, unit);
+      if (back) {
+        throw new GraphError("cycle", `cycle detected: ${[unit, ...back].join(" -> ")}`);
+      }
+    }
+  }
+
+  /** A shortest path of dependency edges from `from` to `to` (both included), if one exists. */
+  #path(from: string, to: string): string[] | undefined {
+    const parent = new Map<string, string>([[from, from]]);
+    const queue = [from];
+    for (let i = 0; i < queue.length; i++) {
+      const current = queue[i] as string;
+      for (const dep of this.#nodes.get(current)?.deps ?? []) {
+        if (parent.has(dep)) continue;
+        parent.set(dep, current);
+        if (dep === to) return pathBack(parent, dep);
+        queue.push(dep);
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Orders names by code unit, the same on every machine (no locale). */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// --- internal ---
+
+function pathBack(parent: Map<string, string>, end: string): string[] {
+  const path = [end];
+  for (let at = end; parent.get(at) !== at; ) {
+    at = parent.get(at) as string;
+    path.push(at);
+  }
+  return path.reverse();
+}
+
+function view(node: Node): UnitView {
+  const result: UnitView = {
+    name: node.name,
+    status: node.status,
+    dependsOn: [...node.deps],
+    times: { ...node.times },
+  };
+  if (node.reason !== undefined) result.reason = node.reason;
+  return result;
+}

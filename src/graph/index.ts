@@ -1,0 +1,12 @@
+export { compareNames, Graph } from "./graph.ts";
+export { assertValidName, MAX_NAME_LENGTH, nameProblem } from "./names.ts";
+export * from "./types.ts";
+export {
+  describeFailure,
+  evaluate,
+  type FailedDependency,
+  type Outcome,
+  type Resolution,
+  type Waiter,
+  WaitSet,
+} from "./waiters.ts";

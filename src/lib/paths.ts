@@ -1,0 +1,16 @@
+import { join } from "node:path";
+
+/** Environment variable that overrides the socket path for every command. */
+export const SOCKET_ENV = "UNITSYNC_SOCKET_PATH";
+
+/** The default socket path of DESIGN.md: `$XDG_RUNTIME_DIR/unitsync.sock`, else `/tmp/unitsync-<uid>/agent.sock`. */
+export function defaultSocketPath(env: Record<string, string | undefined> = process.env): string {
+  const runtimeDir = env.XDG_RUNTIME_DIR;
+  if (runtimeDir) return join(runtimeDir, "unitsync.sock");
+  return join("/tmp", `unitsync-${process.getuid?.() ?? 0}`, "agent.sock");
+}
+
+/** The socket path a command uses: the flag, else the environment, else the default. */
+export function resolveSocketPath(flag: string | undefined): string {
+  return flag || process.env[SOCKET_ENV] || defaultSocketPath();
+}
