@@ -3,16 +3,20 @@
  *   bun run build.ts          dist/unitsync for this machine
  *   bun run build.ts --all    dist/unitsync-<os>-<arch> for every release target, plus SHA256SUMS
  */
+import { renameSync } from "node:fs";
 import pkg from "./package.json" with { type: "json" };
 
 export const HOST_OUTFILE = "dist/unitsync";
 
 /** Builds one binary; throws with Bun's logs when the build fails. */
 export async function build(outfile: string, target?: Bun.Build.CompileTarget): Promise<void> {
+  // Build beside the target and rename into place, so a test or script running the old binary
+  // never sees a half-written file.
+  const partial = `${outfile}.${process.pid}.partial`;
   const result = await Bun.build({
     entrypoints: ["src/main.ts"],
     compile: {
-      outfile,
+      outfile: partial,
       ...(target && { target }),
       // A compiled binary would otherwise read .env and bunfig.toml from whatever directory it starts in.
       autoloadDotenv: false,
@@ -20,12 +24,12 @@ export async function build(outfile: string, target?: Bun.Build.CompileTarget): 
     },
     minify: true,
     sourcemap: "none",
-    define: { "process.env.UNITSYNC_BUILD_VERSION": JSON.stringify(pkg.version) },
   });
   if (!result.success) {
     for (const log of result.logs) console.error(log);
     throw new Error(`build of ${outfile} failed`);
   }
+  renameSync(partial, outfile);
 }
 
 if (import.meta.main) {
