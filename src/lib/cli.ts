@@ -26,7 +26,7 @@ export async function runCli(root: Command, argv: string[], version: string): Pr
       return ExitCode.ok;
     }
     if (leaf.subCommands) {
-      const [next] = rest.filter((arg) => !arg.startsWith("-"));
+      const next = rest.find((arg, i) => !arg.startsWith("-") && !isValueOf(rest[i - 1]));
       process.stderr.write(`${await usage(leaf, path)}\n\n`);
       throw next === undefined
         ? usageError(`missing command after "${path.join(" ")}"`)
@@ -34,7 +34,9 @@ export async function runCli(root: Command, argv: string[], version: string): Pr
     }
     await checkArgs(leaf, rest, path);
     try {
-      await runCommand(root, { rawArgs: argv });
+      // Verbs first, then the leaf's own arguments, so citty finds the same command we checked.
+      const tail = dashes === -1 ? [] : argv.slice(dashes);
+      await runCommand(root, { rawArgs: [...path.slice(1), ...rest, ...tail] });
     } catch (error) {
       // citty's own argument errors (a missing positional, a bad enum value) are usage errors.
       if ((error as Error).name !== "CLIError") throw error;
@@ -68,15 +70,26 @@ async function resolve(
   let rest = argv;
   for (;;) {
     const subCommands = await resolveValue(command.subCommands);
-    const index = rest.findIndex((arg) => !arg.startsWith("-"));
-    if (!subCommands || index === -1) return { path, leaf: command, rest };
-    const name = rest[index] as string;
-    const next = await findSubCommand(subCommands, name);
-    if (!next) return { path, leaf: command, rest };
-    path.push(name);
-    command = next;
-    rest = rest.slice(index + 1);
+    if (!subCommands) return { path, leaf: command, rest };
+    // Flags may stand before the verb (`exp sync --socket-path P ping`): a word right after a flag
+    // that is not a verb is taken as that flag's value.
+    let found: { index: number; next: Command } | undefined;
+    for (let i = 0; i < rest.length && !found; i++) {
+      const arg = rest[i] as string;
+      if (arg.startsWith("-")) continue;
+      const next = await findSubCommand(subCommands, arg);
+      if (next) found = { index: i, next };
+      else if (!isValueOf(rest[i - 1])) break;
+    }
+    if (!found) return { path, leaf: command, rest };
+    path.push(rest[found.index] as string);
+    command = found.next;
+    rest = [...rest.slice(0, found.index), ...rest.slice(found.index + 1)];
   }
+}
+
+function isValueOf(previous: string | undefined): boolean {
+  return previous !== undefined && previous.startsWith("-") && !previous.includes("=");
 }
 
 async function findSubCommand(subCommands: NonNullable<CommandDef["subCommands"]>, name: string) {
@@ -114,7 +127,8 @@ async function checkArgs(command: Command, argv: string[], path: string[]): Prom
       throw usageError(`unknown flag: ${arg.split("=")[0]}`, helpHint(path));
     if ((def.type === "string" || def.type === "enum") && inline === undefined) {
       const value = argv[i + 1];
-      if (value === undefined) throw usageError(`flag ${arg} needs a value`, helpHint(path));
+      if (value === undefined || value.startsWith("--"))
+        throw usageError(`flag ${arg} needs a value`, helpHint(path));
       i++;
     }
   }

@@ -31,6 +31,11 @@ export function renderTable<Row>(
     .join("\n");
 }
 
+/** Throws the usage error for an unknown `-c` column now, before any request is made. */
+export function checkColumns<Row>(columns: readonly Column<Row>[], only: string | undefined): void {
+  if (only) pickColumns(columns, only);
+}
+
 // --- internal ---
 
 function pickColumns<Row>(columns: readonly Column<Row>[], only: string): Column<Row>[] {

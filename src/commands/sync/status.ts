@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { type Column, renderTable } from "../../lib/table.ts";
+import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
 import { type StatusResponse, StatusResponseSchema } from "../../protocol/schemas.ts";
 import { socketArgs, tableArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_context.ts";
@@ -17,6 +17,7 @@ export default defineCommand({
   meta: { name: "status", description: "Show a unit's status and its dependencies" },
   args: { ...unitArg, ...tableArgs, ...socketArgs },
   async run({ args }) {
+    checkColumns(columns, args.column);
     checkNames(args.unit);
     const status = await clientFor(args).get(`/units/${encodeURIComponent(args.unit)}`, StatusResponseSchema);
     if (args.output === "json") {
