@@ -26,7 +26,9 @@ export interface AgentInfo {
 /** The HTTP handler of the agent: routes `/v1/...` requests to the graph. Never throws. */
 export function createHandler(state: AgentState, info: AgentInfo): (req: Request) => Promise<Response> {
   const routes: Record<string, Partial<Record<string, Handler>>> = {
-    "/ping": { GET: () => json({ agent: "unitsync", ...info } satisfies PingResponse) },
+    "/ping": {
+      GET: (_req, s) => json({ agent: "unitsync", ...info, waiters: s.waits.size } satisfies PingResponse),
+    },
     "/units": { GET: (_req, s) => json(registeredUnits(s)) },
     "/snapshot": { GET: (_req, s) => json(snapshot(s.graph)) },
     "/want": { POST: want },
@@ -168,7 +170,12 @@ function waitStream(
         controller.close();
       };
       controller.enqueue(line(first));
-      id = state.addWaiter(spec, (end: WaitEnd) => finish(lineFor(end, onResolved)));
+      id = state.addWaiter(
+        spec,
+        (end: WaitEnd) => finish(lineFor(end, onResolved)),
+        // A further "waiting" line each time the awaited set changes, for the client's live line.
+        (unmet) => open && controller.enqueue(line({ type: "waiting", unmet })),
+      );
       if (timeoutMs > 0) {
         timer = setTimeout(() => finish(errorLine(new HttpError("timeout", timeoutMessage))), timeoutMs);
       }

@@ -94,6 +94,8 @@ export const PingResponseSchema = v.strictObject({
   agent: v.literal("unitsync"),
   version: v.string(),
   pid: v.number(),
+  /** Clients blocked in `start` or `wait` right now. */
+  waiters: v.number(),
 });
 export type PingResponse = v.InferOutput<typeof PingResponseSchema>;
 
