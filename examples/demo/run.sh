@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The demo behind `npm run demo`: start an agent on a private socket, run five startup scripts
+# shaped like the spec's examples in parallel, show that each waited for its dependencies, print
+# `list`, and stop the agent. Expects dist/unitsync (npm run demo builds it first).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin="$root/dist/unitsync"
+[ -x "$bin" ] || { echo "error: $bin is missing; run: npm run build" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/unitsync-demo.XXXXXX)
+export UNITSYNC_SOCKET_PATH="$work/agent.sock"
+export PATH="$root/dist:$PATH"
+agent_pid=
+cleanup() {
+  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start=$(date +%s%N)
+stamp() { # prefixes each line with the time since the demo started and the script's name
+  local name=$1 line
+  while IFS= read -r line; do
+    local ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    printf '[+%d.%02ds] %-19s %s\n' $((ms / 1000)) $((ms % 1000 / 10)) "$name" "$line"
+  done
+}
+
+echo "== starting the agent on $UNITSYNC_SOCKET_PATH"
+unitsync agent 2> >(stamp agent) &
+agent_pid=$!
+until unitsync exp sync ping >/dev/null 2>&1; do
+  kill -0 "$agent_pid" 2>/dev/null || { echo "error: the agent did not start" >&2; exit 1; }
+done
+
+echo "== running five startup scripts in parallel, in no particular order"
+pids=()
+for script in my-app ide-setup database-migration env-setup git-clone; do
+  bash "$here/scripts/$script.sh" 2>&1 | stamp "$script" &
+  pids+=($!)
+done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+
+echo
+echo "== unitsync exp sync list"
+unitsync exp sync list
+echo
+echo "== unitsync exp sync status my-app"
+unitsync exp sync status my-app
+exit $status
