@@ -142,8 +142,38 @@ export const StatusResponseSchema = v.strictObject({
   times: v.optional(TimesSchema),
   /** For a unit that is not ready: the chain down to what it is really waiting for. */
   waiting_on: v.optional(v.array(v.string())),
+  /** With waiting_on: the last unit of the chain (the blocker), its status and since when. */
+  blocker: v.optional(
+    v.strictObject({
+      unit_name: v.string(),
+      status: StatusNameSchema,
+      /** When it reached that status (started, registered, or failed); absent if not registered. */
+      since: v.optional(v.string()),
+      reason: v.optional(v.string()),
+    }),
+  ),
 });
 export type StatusResponse = v.InferOutput<typeof StatusResponseSchema>;
+
+/** One unit in GET /v1/snapshot: everything the graph and timeline views are drawn from. */
+export const SnapshotUnitSchema = v.strictObject({
+  unit_name: v.string(),
+  status: StatusNameSchema,
+  is_ready: v.boolean(),
+  /** Direct dependencies, in the order they were declared. */
+  depends_on: v.array(v.string()),
+  reason: v.optional(v.string()),
+  times: TimesSchema,
+});
+export type SnapshotUnit = v.InferOutput<typeof SnapshotUnitSchema>;
+
+/** GET /v1/snapshot: every known name (registered or only depended upon), sorted by name. */
+export const SnapshotResponseSchema = v.strictObject({
+  /** The agent's clock when the snapshot was taken (a running unit's bar ends here). */
+  now: v.string(),
+  units: v.array(SnapshotUnitSchema),
+});
+export type SnapshotResponse = v.InferOutput<typeof SnapshotResponseSchema>;
 
 /**
  * `start` and `wait` answer 200 with a stream of NDJSON lines: zero or more "waiting" lines (the
@@ -205,5 +235,8 @@ export function parseWith<S extends v.GenericSchema>(
   if (result.success) return { ok: true, value: result.output };
   const issue = result.issues[0];
   const path = v.getDotPath(issue);
+  if (issue.type === "strict_object" && issue.expected === "never") {
+    return { ok: false, message: `unknown field ${JSON.stringify(path)}` };
+  }
   return { ok: false, message: path ? `${path}: ${issue.message}` : issue.message };
 }
