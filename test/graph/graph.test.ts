@@ -464,7 +464,7 @@ describe("start and complete transitions", () => {
     graph.requestStart("app", 1);
     graph.markStarted("app", 2);
     const before = graph.units();
-    const expected = { code: "already_started", message: 'unit "app" is already started' };
+    const expected = { code: "already_started", message: 'unit "app" is already started' } as const;
     expect(refusal(() => graph.requestStart("app", 3))).toEqual(expected);
     expect(refusal(() => graph.markStarted("app", 3))).toEqual(expected);
     expect(graph.units()).toEqual(before);
@@ -491,7 +491,7 @@ describe("start and complete transitions", () => {
     graph.want("app", ["db"], 1);
     const before = graph.units();
     for (const name of ["ghost", "db"]) {
-      const expected = { code: "not_registered", message: `unit "${name}" is not registered` };
+      const expected = { code: "not_registered", message: `unit "${name}" is not registered` } as const;
       expect(refusal(() => graph.complete(name, 2))).toEqual(expected);
       expect(refusal(() => graph.markStarted(name, 2))).toEqual(expected);
     }
