@@ -22,7 +22,13 @@ export async function build(outfile: string, target?: Bun.Build.CompileTarget): 
       autoloadDotenv: false,
       autoloadBunfig: false,
     },
+    // Split dynamic imports into lazily loaded chunks: without it every module in the binary is
+    // evaluated at start, and the agent's logger alone (consola, node:tty) costs each client call ~20 ms.
+    splitting: true,
     minify: true,
+    // Precompiled bytecode: the client starts without parsing its JavaScript (about 2 ms a call).
+    bytecode: true,
+    format: "esm",
     sourcemap: "none",
   });
   if (!result.success) {

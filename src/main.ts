@@ -1,19 +1,8 @@
-import { defineCommand } from "citty";
+// The entrypoint: runs the root command (src/commands/root.ts) and nothing else.
 import pkg from "../package.json" with { type: "json" };
+import root from "./commands/root.ts";
 import { runCli } from "./lib/cli.ts";
 
-const root = defineCommand({
-  meta: {
-    name: "unitsync",
-    version: pkg.version,
-    description:
-      "Coordinate parallel startup scripts: an agent with a dependency graph, and the `exp sync` client",
-  },
-  subCommands: {
-    agent: () => import("./commands/agent.ts").then((m) => m.default),
-    exp: () => import("./commands/exp.ts").then((m) => m.default),
-    sync: () => import("./commands/sync/index.ts").then((m) => m.default),
-  },
+runCli(root, process.argv.slice(2), pkg.version).then((code) => {
+  process.exitCode = code;
 });
-
-process.exitCode = await runCli(root, process.argv.slice(2), pkg.version);

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../lib/command.ts";
 
 /** `unitsync exp`: the Coder-compatible prefix, so `coder exp sync` scripts switch by one word. */
 export default defineCommand({

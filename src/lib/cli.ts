@@ -1,16 +1,16 @@
-import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
+import type { CommandDef } from "citty";
+import { type Command, parseArgs } from "./command.ts";
 import { ExitCode, UnitsyncError, usageError } from "./errors.ts";
 
-/** A leaf command may take more positionals than it declares (e.g. `want <unit> <dep>...`). */
-// biome-ignore lint/suspicious/noExplicitAny: leaf commands have their own argument types
-export type Command = CommandDef<any> & { variadic?: boolean };
+export type { Command } from "./command.ts";
 
 const HELP_FLAGS = new Set(["--help", "-h"]);
 
 /**
  * Runs the CLI and returns the exit code; the one place where errors become `error: ...` lines.
- * citty's own runMain exits 1 on every error and accepts unknown flags, so this wraps runCommand:
- * usage errors (unknown commands and flags, missing values) exit 2 before anything runs.
+ * It resolves the verbs, parses the leaf's arguments strictly (unknown flags, missing values and
+ * surplus arguments exit 2 before anything runs) and calls the leaf's `run`. citty's runMain would
+ * exit 1 on every error and accept unknown flags; its module is loaded only to render help.
  */
 export async function runCli(root: Command, argv: string[], version: string): Promise<number> {
   const dashes = argv.indexOf("--");
@@ -25,23 +25,16 @@ export async function runCli(root: Command, argv: string[], version: string): Pr
       process.stdout.write(`${await usage(leaf, path)}\n`);
       return ExitCode.ok;
     }
-    if (leaf.subCommands) {
+    if (leaf.subCommands || !leaf.run) {
       const next = rest.find((arg, i) => !arg.startsWith("-") && !isValueOf(rest[i - 1]));
       process.stderr.write(`${await usage(leaf, path)}\n\n`);
       throw next === undefined
         ? usageError(`missing command after "${path.join(" ")}"`)
         : usageError(`unknown command "${next}" for "${path.join(" ")}"`);
     }
-    await checkArgs(leaf, rest, path);
-    try {
-      // Verbs first, then the leaf's own arguments, so citty finds the same command we checked.
-      const tail = dashes === -1 ? [] : argv.slice(dashes);
-      await runCommand(root, { rawArgs: [...path.slice(1), ...rest, ...tail] });
-    } catch (error) {
-      // citty's own argument errors (a missing positional, a bad enum value) are usage errors.
-      if ((error as Error).name !== "CLIError") throw error;
-      throw usageError(cittyMessage((error as Error).message), helpHint(path));
-    }
+    const rawArgs = [...rest, ...(dashes === -1 ? [] : argv.slice(dashes))];
+    const args = parseArgs((await resolveValue(leaf.args)) ?? {}, rawArgs, leaf.variadic, helpHint(path));
+    await leaf.run({ args, rawArgs, cmd: leaf });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
   } catch (error) {
     return report(error);
@@ -61,6 +54,7 @@ export function report(error: unknown): number {
 
 // --- internal ---
 
+/** Follows the verbs in `argv` down the command tree; `rest` is what remains for the last command. */
 async function resolve(
   root: Command,
   argv: string[],
@@ -89,12 +83,12 @@ async function resolve(
 }
 
 function isValueOf(previous: string | undefined): boolean {
-  return previous !== undefined && previous.startsWith("-") && !previous.includes("=");
+  return previous?.startsWith("-") === true && !previous.includes("=");
 }
 
 async function findSubCommand(subCommands: NonNullable<CommandDef["subCommands"]>, name: string) {
   const resolved = await resolveValue(subCommands);
-  if (name in resolved) return (await resolveValue(resolved[name])) as Command;
+  if (Object.hasOwn(resolved, name)) return (await resolveValue(resolved[name])) as Command;
   for (const candidate of Object.values(resolved)) {
     const command = (await resolveValue(candidate)) as Command;
     const alias = (await resolveValue(command.meta))?.alias;
@@ -103,68 +97,16 @@ async function findSubCommand(subCommands: NonNullable<CommandDef["subCommands"]
   return undefined;
 }
 
-/** Refuses unknown flags, flags missing their value, and surplus positionals. */
-async function checkArgs(command: Command, argv: string[], path: string[]): Promise<void> {
-  const defs: ArgsDef = (await resolveValue(command.args)) ?? {};
-  const byName = new Map<string, ArgsDef[string]>();
-  for (const [name, def] of Object.entries(defs)) {
-    const aliases = "alias" in def ? [def.alias ?? []].flat() : [];
-    for (const alias of [name, kebab(name), ...aliases]) byName.set(alias, def);
-  }
-  let positionals = 0;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (!arg.startsWith("-") || arg === "-") {
-      positionals++;
-      continue;
-    }
-    const [flag, inline] = splitFlag(arg);
-    let def = byName.get(flag);
-    if (!def && flag.startsWith("no-") && byName.get(flag.slice(3))?.type === "boolean") {
-      def = byName.get(flag.slice(3));
-    }
-    if (!def || def.type === "positional")
-      throw usageError(`unknown flag: ${arg.split("=")[0]}`, helpHint(path));
-    if ((def.type === "string" || def.type === "enum") && inline === undefined) {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith("--"))
-        throw usageError(`flag ${arg} needs a value`, helpHint(path));
-      i++;
-    }
-  }
-  const declared = Object.values(defs).filter((def) => def.type === "positional").length;
-  if (!command.variadic && positionals > declared) {
-    const extra = argv.filter((arg) => !arg.startsWith("-"))[declared];
-    throw usageError(`unexpected argument "${extra}"`, helpHint(path));
-  }
-}
-
-function splitFlag(arg: string): [string, string | undefined] {
-  const body = arg.replace(/^--?/, "");
-  const eq = body.indexOf("=");
-  return eq === -1 ? [body, undefined] : [body.slice(0, eq), body.slice(eq + 1)];
-}
-
 function helpHint(path: string[]): string {
   return `see "${path.join(" ")} --help"`;
 }
 
 async function usage(command: Command, path: string[]): Promise<string> {
+  const { renderUsage } = await import("citty");
   const parent = { meta: { name: path.slice(0, -1).join(" ") } } as CommandDef;
   const text = await renderUsage(command, path.length > 1 ? parent : undefined);
   // citty colours its usage unless NO_COLOR or CI is set; keep colour for terminals only.
   return process.stdout.isTTY ? text : Bun.stripANSI(text);
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-/** citty's messages, without colour and in our words. */
-function cittyMessage(text: string): string {
-  const plain = Bun.stripANSI(text);
-  const missing = /^Missing required positional argument: (.+)$/.exec(plain);
-  return missing ? `missing argument <${missing[1]?.toLowerCase()}>` : plain;
 }
 
 async function resolveValue<T>(value: T | Promise<T> | (() => T) | (() => Promise<T>)): Promise<T> {

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../../lib/command.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
 import { ListResponseSchema, type UnitSummary } from "../../protocol/schemas.ts";
 import { socketArgs, tableArgs } from "../_args.ts";

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../../lib/command.ts";
 import { PingResponseSchema } from "../../protocol/schemas.ts";
 import { socketArgs } from "../_args.ts";
 import { clientFor } from "../_context.ts";

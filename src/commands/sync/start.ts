@@ -1,7 +1,8 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../../lib/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { socketArgs, timeoutArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_context.ts";
+import { startUnit } from "./_start-unit.ts";
 
 export default defineCommand({
   meta: {
@@ -12,26 +13,7 @@ export default defineCommand({
   async run({ args }) {
     checkNames(args.unit);
     const timeoutMs = parseDuration(args.timeout);
-    const unit = args.unit;
-    let waitedFor: string[] = [];
-    for await (const line of clientFor(args).stream("/start", { unit, timeout_ms: timeoutMs })) {
-      if (line.type === "waiting") {
-        if (waitedFor.length === 0) {
-          waitedFor = line.unmet;
-          console.log(
-            `Unit "${unit}" is waiting for dependencies to be satisfied: [${line.unmet.join(", ")}]`,
-          );
-        }
-      } else if (line.type === "started") {
-        if (line.waited)
-          console.log(`Unit "${unit}" finished waiting for dependencies: [${waitedFor.join(", ")}]`);
-        else if (line.dependencies.length === 0) console.log(`Unit "${unit}" started with no dependencies`);
-        else {
-          console.log(
-            `Unit "${unit}" started immediately, dependencies already satisfied: [${line.dependencies.join(", ")}]`,
-          );
-        }
-      }
-    }
+    const say = (text: string) => console.log(text);
+    await startUnit(clientFor(args), { unit: args.unit, timeout_ms: timeoutMs }, say);
   },
 });

@@ -1,4 +1,5 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../../lib/command.ts";
+import { formatDuration } from "../../lib/duration.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
 import { type StatusResponse, StatusResponseSchema } from "../../protocol/schemas.ts";
 import { socketArgs, tableArgs, unitArg } from "../_args.ts";
@@ -32,6 +33,37 @@ export default defineCommand({
         ? "No dependencies found"
         : renderTable(columns, status.dependencies, args.column),
     );
+    lines.push(...timeLines(status, Date.now()));
     console.log(lines.join("\n"));
   },
 });
+
+// --- internal ---
+
+/** Our lines after Coder's: when the unit reached each milestone, and what it is waiting on. */
+function timeLines(status: StatusResponse, now: number): string[] {
+  const ago = (iso: string) => `${formatDuration(Math.max(0, now - Date.parse(iso)))} ago`;
+  const times = status.times ?? {};
+  const out = [
+    ["Registered", times.registered_at],
+    ["Start requested", times.start_requested_at],
+    ["Started", times.started_at],
+    ["Finished", times.finished_at],
+  ]
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([label, iso]) => `${`${label}:`.padEnd(17)}${iso} (${ago(iso)})`);
+  if (status.waiting_on) {
+    const blocker = status.blocker;
+    const since = blocker?.since ? ` ${ago(blocker.since)}` : "";
+    const state =
+      blocker?.status === "pending"
+        ? `registered${since}, not started`
+        : blocker?.status === "failed"
+          ? `failed${since}${blocker.reason ? `: ${blocker.reason}` : ""}`
+          : blocker?.status === "started"
+            ? `started${since}`
+            : (blocker?.status ?? "unknown");
+    out.push(`Waiting on: ${status.waiting_on.join(" -> ")} (${state})`);
+  }
+  return out.length > 0 ? ["", ...out] : [];
+}

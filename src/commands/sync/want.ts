@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../../lib/command.ts";
 import { WantResponseSchema } from "../../protocol/schemas.ts";
 import { socketArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor, restPositionals } from "../_context.ts";

@@ -1,0 +1,33 @@
+import pkg from "../../package.json" with { type: "json" };
+import { loadCommandTree, walk } from "../lib/command-tree.ts";
+import { defineCommand } from "../lib/command.ts";
+import { usageError } from "../lib/errors.ts";
+
+const SHELLS = ["bash", "zsh", "fish"] as const;
+
+/** `unitsync completion bash|zsh|fish`: a completion script made from the live command tree. */
+export default defineCommand({
+  meta: {
+    name: "completion",
+    description:
+      "Print the shell completion script for bash, zsh or fish (e.g. source <(unitsync completion bash))",
+  },
+  args: {
+    shell: { type: "positional", required: true, valueHint: SHELLS.join("|"), description: "bash, zsh or fish" },
+  },
+  async run({ args }) {
+    const shell = args.shell as (typeof SHELLS)[number];
+    if (!SHELLS.includes(shell)) {
+      throw usageError(`unknown shell "${args.shell}"; choose from: ${SHELLS.join(", ")}`);
+    }
+    // Imported here, not at the top: root.ts lists this command, and only this verb needs the tree.
+    const { default: root } = await import("./root.ts");
+    const nodes = [...walk(await loadCommandTree(root))];
+    const { [shell]: render } = {
+      bash: async () => (await import("../lib/completion/bash.ts")).bashCompletion,
+      zsh: async () => (await import("../lib/completion/zsh.ts")).zshCompletion,
+      fish: async () => (await import("../lib/completion/fish.ts")).fishCompletion,
+    };
+    process.stdout.write((await render())(nodes, pkg.version));
+  },
+});

@@ -1,0 +1,34 @@
+import { defineCommand } from "../../lib/command.ts";
+import { SnapshotResponseSchema } from "../../protocol/schemas.ts";
+import { socketArgs } from "../_args.ts";
+import { clientFor } from "../_context.ts";
+
+export default defineCommand({
+  meta: {
+    name: "graph",
+    description: "Print the whole dependency graph, nodes labelled and coloured by state (DOT, Mermaid or JSON)",
+  },
+  args: {
+    output: {
+      type: "enum",
+      alias: "o",
+      options: ["dot", "mermaid", "json"],
+      default: "dot",
+      description: "Output format: Graphviz DOT (pipe to `dot -Tsvg`), a Mermaid flowchart, or JSON",
+    },
+    ...socketArgs,
+  },
+  async run({ args }) {
+    const { units } = await clientFor(args).get("/snapshot", SnapshotResponseSchema);
+    if (args.output === "json") {
+      const { graphJson } = await import("../../client/views/graph-json.ts");
+      console.log(JSON.stringify(graphJson(units), null, 2));
+    } else if (args.output === "mermaid") {
+      const { renderMermaid } = await import("../../client/views/mermaid.ts");
+      console.log(renderMermaid(units));
+    } else {
+      const { renderDot } = await import("../../client/views/dot.ts");
+      console.log(renderDot(units));
+    }
+  },
+});

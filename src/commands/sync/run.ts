@@ -1,0 +1,210 @@
+import { constants } from "node:os";
+import { defineCommand } from "../../lib/command.ts";
+import type { AgentClient } from "../../client/client.ts";
+import { parseDuration } from "../../lib/duration.ts";
+import { UnitsyncError, usageError } from "../../lib/errors.ts";
+import { MAX_REASON_LENGTH, OkResponseSchema } from "../../protocol/schemas.ts";
+import { socketArgs, timeoutArgs, unitArg } from "../_args.ts";
+import { checkNames, clientFor } from "../_context.ts";
+import { startUnit } from "./_start-unit.ts";
+
+/** The signals `run` passes on to its command (the ones a supervisor or a terminal sends). */
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/** Exit statuses of a shell for a command it cannot run. */
+const NOT_FOUND = 127;
+const NOT_EXECUTABLE = 126;
+
+export default Object.assign(
+  defineCommand({
+    meta: {
+      name: "run",
+      description:
+        "Declare a unit's dependencies, wait for them, run a command, then complete the unit (exit 0) or fail it",
+    },
+    args: {
+      ...unitArg,
+      want: {
+        type: "string",
+        valueHint: "unit",
+        description:
+          "A dependency; repeat the flag or separate units by commas (--want a --want b, --want=a,b)",
+      },
+      ...timeoutArgs,
+      ...socketArgs,
+    },
+    async run({ args, rawArgs }) {
+      const { unit, wants, command } = parseRunArgs(rawArgs);
+      checkNames(unit, ...wants);
+      const timeoutMs = parseDuration(args.timeout);
+      const client = clientFor(args);
+      const say = (text: string) => process.stderr.write(`${text}\n`);
+
+      // Handlers go in before the wait: a signal that arrives between `start` and the spawn must
+      // not leave the unit started forever with nothing running.
+      let child: Bun.Subprocess | undefined;
+      let caught: NodeJS.Signals | undefined;
+      const waiting = new AbortController();
+      const forward = (signal: NodeJS.Signals) => {
+        if (child) child.kill(signal);
+        else {
+          caught ??= signal;
+          waiting.abort();
+        }
+      };
+      for (const signal of FORWARDED) process.on(signal, forward);
+      try {
+        const request = { unit, timeout_ms: timeoutMs, ...(wants.length > 0 && { depends_on: wants }) };
+        try {
+          await startUnit(client, request, say, waiting.signal);
+        } catch (error) {
+          throw await failedBeforeRunning(client, unit, error, caught);
+        }
+        if (caught) throw await failedBeforeRunning(client, unit, undefined, caught);
+
+        try {
+          child = Bun.spawn(command, {
+            stdio: ["inherit", "inherit", "inherit"],
+            // The command's own calls to unitsync reach the same agent, and it knows its unit.
+            env: { ...process.env, UNITSYNC_UNIT: unit, UNITSYNC_SOCKET_PATH: client.socketPath },
+          });
+        } catch (error) {
+          const [reason, status] = spawnProblem(command[0] as string, error);
+          await markFailed(client, unit, reason);
+          throw new UnitsyncError(reason, status, "command_failed");
+        }
+        await child.exited;
+        process.exitCode = await finish(client, unit, child, say);
+      } finally {
+        for (const signal of FORWARDED) process.off(signal, forward);
+      }
+    },
+  }),
+  // Positionals are checked here, not by the runner: the command after `--` is ours to keep.
+  { variadic: true },
+);
+
+/** What `run` was asked: the unit, its dependencies (every --want), and the command after `--`. */
+export function parseRunArgs(rawArgs: readonly string[]): {
+  unit: string;
+  wants: string[];
+  command: string[];
+} {
+  const dashes = rawArgs.indexOf("--");
+  const options = dashes === -1 ? rawArgs : rawArgs.slice(0, dashes);
+  const command = dashes === -1 ? [] : rawArgs.slice(dashes + 1);
+  const wants: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < options.length; i++) {
+    const arg = options[i] as string;
+    if (!arg.startsWith("-") || arg === "-") {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    if (!VALUE_FLAGS.has(name)) continue;
+    const value = eq === -1 ? options[++i] : arg.slice(eq + 1);
+    if (name === "--want" && value !== undefined) wants.push(...splitList(value));
+  }
+  const [unit, extra] = positionals;
+  const example = "e.g. unitsync exp sync run my-app --want db -- ./start.sh";
+  if (unit === undefined) throw usageError("missing argument <unit>", example);
+  if (extra !== undefined) {
+    throw usageError(`unexpected argument "${extra}": put the command after --`, example);
+  }
+  if (command.length === 0) throw usageError("missing command: put it after --", example);
+  return { unit, wants: [...new Set(wants)], command };
+}
+
+// --- internal ---
+
+/** Flags of `run` that take a value (as the next word unless written `--flag=value`). */
+const VALUE_FLAGS = new Set(["--want", "--timeout", "--socket-path"]);
+
+function splitList(value: string): string[] {
+  return value
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}
+
+/**
+ * The command will not run: the wait failed (a dependency failed, it timed out) or a signal came
+ * first. Marks the unit failed for those reasons, so the failure travels on to its dependents,
+ * and returns the error to exit with. Other refusals (a cycle, a unit already started elsewhere)
+ * leave the unit alone: it is not this run's to fail.
+ */
+async function failedBeforeRunning(
+  client: AgentClient,
+  unit: string,
+  error: unknown,
+  signal: NodeJS.Signals | undefined,
+): Promise<unknown> {
+  if (signal) {
+    await markFailed(client, unit, `interrupted by ${signal} before the command ran`);
+    return new UnitsyncError(
+      `interrupted by ${signal} before the command ran`,
+      128 + signalNumber(signal),
+      "interrupted",
+    );
+  }
+  if (error instanceof UnitsyncError && error.code === "dependency_failed") {
+    await markFailed(client, unit, error.message);
+  } else if (error instanceof UnitsyncError && error.code === "timeout") {
+    await markFailed(client, unit, "timeout waiting for dependencies");
+  }
+  return error;
+}
+
+/** Completes or fails the unit by how the command ended; returns the exit status to pass on. */
+async function finish(
+  client: AgentClient,
+  unit: string,
+  child: Bun.Subprocess,
+  say: (text: string) => void,
+): Promise<number> {
+  const signal = child.signalCode;
+  const status = signal ? 128 + signalNumber(signal) : (child.exitCode ?? 1);
+  if (status === 0) {
+    // The command succeeded: if the unit cannot be completed, dependents would wait in vain, so
+    // that is this run's failure (the error's own exit code).
+    await client.post("/complete", { unit }, OkResponseSchema);
+    say(`Unit "${unit}" completed`);
+    return status;
+  }
+  const reason = signal ? `killed by ${signalName(signal)}` : `exit status ${status}`;
+  if (await markFailed(client, unit, reason)) say(`Unit "${unit}" failed: ${reason}`);
+  return status;
+}
+
+/**
+ * Marks the unit failed. A problem doing so is printed, not thrown: the command's own failure
+ * (and its exit status) is what the caller reports.
+ */
+async function markFailed(client: AgentClient, unit: string, reason: string): Promise<boolean> {
+  try {
+    await client.post("/fail", { unit, reason: reason.slice(0, MAX_REASON_LENGTH) }, OkResponseSchema);
+    return true;
+  } catch (error) {
+    process.stderr.write(`error: could not mark unit "${unit}" failed: ${(error as Error).message}\n`);
+    return false;
+  }
+}
+
+/** Why the command could not be started, and the status a shell would exit with. */
+function spawnProblem(program: string, error: unknown): [string, number] {
+  const code = (error as { code?: string }).code;
+  if (code === "ENOENT") return [`command not found: ${program}`, NOT_FOUND];
+  if (code === "EACCES") return [`cannot run ${program}: permission denied`, NOT_EXECUTABLE];
+  return [`cannot run ${program}: ${(error as Error).message}`, NOT_FOUND];
+}
+
+function signalNumber(signal: string | number): number {
+  return typeof signal === "number" ? signal : ((constants.signals as Record<string, number>)[signal] ?? 0);
+}
+
+function signalName(signal: string | number): string {
+  if (typeof signal === "string") return signal;
+  const entry = Object.entries(constants.signals).find(([, number]) => number === signal);
+  return entry ? entry[0] : `signal ${signal}`;
+}

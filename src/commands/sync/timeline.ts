@@ -1,0 +1,35 @@
+import { defineCommand } from "../../lib/command.ts";
+import { buildTimeline } from "../../client/views/timeline.ts";
+import { SnapshotResponseSchema } from "../../protocol/schemas.ts";
+import { socketArgs, tableArgs } from "../_args.ts";
+import { clientFor } from "../_context.ts";
+
+export default defineCommand({
+  meta: {
+    name: "timeline",
+    description:
+      "Show when each unit waited and ran, relative to the first event, with the critical path (table, JSON or an SVG chart)",
+  },
+  args: {
+    output: {
+      type: "enum",
+      alias: "o",
+      options: ["table", "json", "svg"],
+      default: "table",
+      description: "Output format: a table, JSON, or a self-contained SVG Gantt chart (`-o svg > startup.svg`)",
+    },
+    column: tableArgs.column,
+    ...socketArgs,
+  },
+  async run({ args }) {
+    const timeline = buildTimeline(await clientFor(args).get("/snapshot", SnapshotResponseSchema));
+    if (args.output === "svg") {
+      const { renderTimelineSvg } = await import("../../client/views/svg.ts");
+      process.stdout.write(renderTimelineSvg(timeline));
+      return;
+    }
+    const { timelineJson, timelineTable } = await import("../../client/views/timeline-text.ts");
+    if (args.output === "json") console.log(JSON.stringify(timelineJson(timeline), null, 2));
+    else console.log(timelineTable(timeline, args.column));
+  },
+});
