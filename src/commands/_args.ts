@@ -45,3 +45,13 @@ export const unitArg = {
     description: "The unit's name (1-128 characters, no whitespace)",
   },
 } as const satisfies ArgsDef;
+
+/** `--no-autostart`, for the verbs that start an agent when none answers (want, start, run, wait). */
+export const autostartArgs = {
+  autostart: {
+    type: "boolean",
+    default: true,
+    description: "Start an agent in the background if none answers at the socket path",
+    negativeDescription: "Never start an agent; fail with exit 3 if none answers (env UNITSYNC_AUTOSTART=0)",
+  },
+} as const satisfies ArgsDef;

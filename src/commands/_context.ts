@@ -1,11 +1,22 @@
+import { AutostartClient, autostartEnabled } from "../client/autostart.ts";
 import { AgentClient } from "../client/client.ts";
 import { nameProblem } from "../graph/names.ts";
 import { UnitsyncError } from "../lib/errors.ts";
 import { resolveSocketPath } from "../lib/paths.ts";
 
-/** The client for the socket the command's flags (or environment) name. */
-export function clientFor(args: { "socket-path"?: string }): AgentClient {
-  return new AgentClient(resolveSocketPath(args["socket-path"]));
+/**
+ * The client for the socket the command's flags (or environment) name. With `{ autostart: true }`
+ * (the verbs that need an agent: want, start, run, wait; spread `autostartArgs` into their flags),
+ * a socket that refuses is retried briefly and a missing agent is started in the background, unless
+ * `--no-autostart` or UNITSYNC_AUTOSTART=0.
+ */
+export function clientFor(
+  args: { "socket-path"?: string; autostart?: boolean },
+  options: { autostart?: boolean } = {},
+): AgentClient {
+  const socketPath = resolveSocketPath(args["socket-path"]);
+  if (!options.autostart) return new AgentClient(socketPath);
+  return new AutostartClient(socketPath, autostartEnabled(args.autostart));
 }
 
 /** Refuses an invalid unit name before anything is sent (exit 1, like the agent would). */

@@ -1,6 +1,6 @@
 import { defineCommand } from "../../lib/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
-import { socketArgs, timeoutArgs, unitArg } from "../_args.ts";
+import { autostartArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_context.ts";
 import { startUnit } from "./_start-unit.ts";
 
@@ -9,11 +9,11 @@ export default defineCommand({
     name: "start",
     description: "Wait until every dependency of a unit has completed, then mark it started",
   },
-  args: { ...unitArg, ...timeoutArgs, ...socketArgs },
+  args: { ...unitArg, ...timeoutArgs, ...socketArgs, ...autostartArgs },
   async run({ args }) {
     checkNames(args.unit);
     const timeoutMs = parseDuration(args.timeout);
     const say = (text: string) => console.log(text);
-    await startUnit(clientFor(args), { unit: args.unit, timeout_ms: timeoutMs }, say);
+    await startUnit(clientFor(args, { autostart: true }), { unit: args.unit, timeout_ms: timeoutMs }, say);
   },
 });

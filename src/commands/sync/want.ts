@@ -1,6 +1,6 @@
 import { defineCommand } from "../../lib/command.ts";
 import { WantResponseSchema } from "../../protocol/schemas.ts";
-import { socketArgs, unitArg } from "../_args.ts";
+import { autostartArgs, socketArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor, restPositionals } from "../_context.ts";
 
 export default Object.assign(
@@ -10,11 +10,16 @@ export default Object.assign(
       ...unitArg,
       "depends-on": { type: "positional", required: true, description: "Units it depends on (one or more)" },
       ...socketArgs,
+      ...autostartArgs,
     },
     async run({ args }) {
       const deps = [args["depends-on"], ...restPositionals(args, 2)];
       checkNames(args.unit, ...deps);
-      await clientFor(args).post("/want", { unit: args.unit, depends_on: deps }, WantResponseSchema);
+      await clientFor(args, { autostart: true }).post(
+        "/want",
+        { unit: args.unit, depends_on: deps },
+        WantResponseSchema,
+      );
       console.log(`Unit "${args.unit}" declared dependencies: [${deps.join(", ")}]`);
     },
   }),

@@ -1,0 +1,220 @@
+import { Graph, GraphError } from "../../graph/index.ts";
+import { nameProblem } from "../../graph/names.ts";
+
+/**
+ * Startup-script headers, modelled on LSB init-script headers: `# unitsync: key=value[,value]`
+ * lines in the script's leading comment block. Pure: text in, a plan or a list of problems out.
+ */
+
+/** The header keys a script may use. */
+export const HEADER_KEYS = ["unit", "want"] as const;
+
+/** What one script's header says. */
+export interface ScriptHeader {
+  /** The unit name it declares (`unit=`); absent means "named after the file". */
+  unit?: string;
+  /** The units it waits for (`want=`, repeatable, comma-separated), in order, without duplicates. */
+  wants: string[];
+}
+
+/** A problem found on one line of a script (1-based line number; 0 for the file as a whole). */
+export interface LineProblem {
+  line: number;
+  message: string;
+}
+
+/** The outcome of reading one script's header. */
+export interface ParsedHeader {
+  header: ScriptHeader;
+  errors: LineProblem[];
+  warnings: LineProblem[];
+}
+
+/** A script file as found on disk: its path, file name and first bytes decoded as text. */
+export interface ScriptSource {
+  path: string;
+  fileName: string;
+  head: string;
+}
+
+/** A script ready to run: the unit it provides and the units it waits for. */
+export interface PlannedScript {
+  path: string;
+  unit: string;
+  wants: string[];
+}
+
+/** The scripts to run (sorted by unit), or the reasons not to run any. */
+export interface ScriptPlan {
+  scripts: PlannedScript[];
+  /** Each `<path>[:<line>]: <message>`; any error means nothing may run. */
+  errors: string[];
+  warnings: string[];
+}
+
+/** Extensions dropped from a file name to name its unit (`git-clone.sh` is unit `git-clone`). */
+export const SCRIPT_EXTENSIONS = [
+  "sh",
+  "bash",
+  "zsh",
+  "ksh",
+  "dash",
+  "fish",
+  "py",
+  "rb",
+  "pl",
+  "js",
+  "mjs",
+  "cjs",
+  "ts",
+  "php",
+  "lua",
+  "tcl",
+  "nu",
+];
+
+/**
+ * The unit a file provides when its header does not say: the file name without a script extension.
+ * Only known script extensions are dropped, so `myorg.ide-setup` stays `myorg.ide-setup` (the spec
+ * recommends dotted `<module>.<name>` unit names).
+ */
+export function unitNameFromFile(fileName: string): string {
+  const dot = fileName.lastIndexOf(".");
+  if (dot <= 0) return fileName;
+  return SCRIPT_EXTENSIONS.includes(fileName.slice(dot + 1).toLowerCase())
+    ? fileName.slice(0, dot)
+    : fileName;
+}
+
+/**
+ * Reads the `# unitsync:` lines of a script's leading comment block: the lines from the top (after
+ * an optional `#!` line) that are blank or start with `#`. The block ends at the first other line;
+ * `# unitsync:` lines after it are ignored with a warning, since they most likely were meant to count.
+ */
+export function parseHeader(text: string): ParsedHeader {
+  const header: ScriptHeader = { wants: [] };
+  const errors: LineProblem[] = [];
+  const warnings: LineProblem[] = [];
+  const lines = text.split("\n");
+  let inBlock = true;
+  for (let index = 0; index < lines.length; index++) {
+    const line = (lines[index] as string).replace(/\r$/, "");
+    const number = index + 1;
+    if (inBlock && !(line.trim() === "" || line.startsWith("#"))) inBlock = false;
+    const match = HEADER_LINE.exec(line);
+    if (!match) continue;
+    if (!inBlock) {
+      warnings.push({
+        line: number,
+        message: "`# unitsync:` line after the leading comment block is ignored; move it to the top",
+      });
+      continue;
+    }
+    const problem = applyLine(header, (match[1] as string).trim());
+    if (problem) errors.push({ line: number, message: problem });
+  }
+  return { header, errors, warnings };
+}
+
+/**
+ * Turns the scripts found into a plan, or reports every mistake before anything runs: header
+ * syntax, invalid or duplicate unit names, a file that cannot be executed directly, a `want` on a
+ * unit no script provides (nothing would ever complete it), and cycles among the scripts.
+ */
+export function planScripts(sources: readonly ScriptSource[]): ScriptPlan {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const scripts: PlannedScript[] = [];
+  const byUnit = new Map<string, string>();
+
+  for (const source of sources) {
+    const at = (line: number) => (line > 0 ? `${source.path}:${line}` : source.path);
+    if (!source.head.startsWith("#!") && !source.head.startsWith("\x7fELF")) {
+      errors.push(`${source.path}: no "#!" line, so it cannot be run directly; add one, e.g. #!/bin/sh`);
+    }
+    const parsed = parseHeader(source.head);
+    for (const problem of parsed.errors) errors.push(`${at(problem.line)}: ${problem.message}`);
+    for (const problem of parsed.warnings) warnings.push(`${at(problem.line)}: ${problem.message}`);
+    if (parsed.errors.length > 0) continue;
+
+    const unit = parsed.header.unit ?? unitNameFromFile(source.fileName);
+    const problem = nameProblem(unit);
+    if (problem) {
+      const fix =
+        parsed.header.unit === undefined ? '; name the unit with a "# unitsync: unit=NAME" line' : "";
+      errors.push(`${source.path}: ${problem}${fix}`);
+      continue;
+    }
+    const other = byUnit.get(unit);
+    if (other !== undefined) {
+      errors.push(
+        `${source.path}: unit "${unit}" is already provided by ${other}; unit names must be unique`,
+      );
+      continue;
+    }
+    byUnit.set(unit, source.path);
+    scripts.push({ path: source.path, unit, wants: parsed.header.wants });
+  }
+
+  for (const script of scripts) {
+    for (const want of script.wants) {
+      if (!byUnit.has(want)) {
+        errors.push(
+          `${script.path}: wants "${want}", which no script provides, so "${script.unit}" could never run`,
+        );
+      }
+    }
+  }
+  errors.push(...cycles(scripts));
+  scripts.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+  return { scripts: errors.length > 0 ? [] : scripts, errors, warnings };
+}
+
+// --- internal ---
+
+const HEADER_LINE = /^#\s*unitsync\s*:(.*)$/;
+
+/** Applies one `key=value[,value]` to the header; returns what is wrong with it, if anything. */
+function applyLine(header: ScriptHeader, body: string): string | undefined {
+  const eq = body.indexOf("=");
+  if (eq === -1) return `expected "key=value" after "# unitsync:", got ${JSON.stringify(body)}`;
+  const key = body.slice(0, eq).trim();
+  const values = body
+    .slice(eq + 1)
+    .split(",")
+    .map((value) => value.trim());
+  if (!(HEADER_KEYS as readonly string[]).includes(key)) {
+    return `unknown key ${JSON.stringify(key)}; the keys are ${HEADER_KEYS.join(", ")}`;
+  }
+  if (values.some((value) => value === "")) return `empty value in ${JSON.stringify(body)}`;
+  for (const value of values) {
+    const problem = nameProblem(value);
+    if (problem) return problem;
+  }
+  if (key === "unit") {
+    if (values.length > 1) return `"unit" takes one name, got ${values.length}`;
+    if (header.unit !== undefined) return `"unit" is given twice (first as "${header.unit}")`;
+    header.unit = values[0];
+    return undefined;
+  }
+  for (const value of values) if (!header.wants.includes(value)) header.wants.push(value);
+  return undefined;
+}
+
+/** Every cycle among the scripts' wants, each named once in the graph's words (`cycle detected: a -> b -> a`). */
+function cycles(scripts: readonly PlannedScript[]): string[] {
+  const graph = new Graph();
+  const problems: string[] = [];
+  for (const script of scripts) {
+    for (const want of script.wants) {
+      try {
+        graph.want(script.unit, [want], 0);
+      } catch (error) {
+        // A refused edge is not added, so each cycle is reported once, by the edge that closes it.
+        if (!(error instanceof GraphError)) throw error;
+        problems.push(`${script.path}: ${error.message}`);
+      }
+    }
+  }
+  return problems;
+}

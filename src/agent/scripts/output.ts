@@ -1,0 +1,83 @@
+import { dirname, join } from "node:path";
+import type { LogFormat } from "../log.ts";
+
+/** Which of a script's output streams a line came from. */
+export type StreamName = "stdout" | "stderr";
+
+/** Where the lines of the scripts' output are shown (the agent's stderr). */
+export interface OutputSink {
+  line(unit: string, stream: StreamName, text: string): void;
+}
+
+/** A line longer than this is shown in pieces, so a script printing without newlines cannot hog memory. */
+export const MAX_LINE_CHARS = 64 * 1024;
+
+/**
+ * Shows script output on the agent's stderr: `[unit] text` lines, or with the JSON log format one
+ * object per line (`{"time","unit","stream","line"}`) so the log stays machine-readable.
+ */
+export function createOutputSink(
+  format: LogFormat,
+  write: (text: string) => void = (text) => process.stderr.write(text),
+): OutputSink {
+  if (format === "json") {
+    return {
+      line: (unit, stream, text) =>
+        write(`${JSON.stringify({ time: new Date().toISOString(), unit, stream, line: text })}\n`),
+    };
+  }
+  return { line: (unit, _stream, text) => write(`[${unit}] ${text}\n`) };
+}
+
+/**
+ * Splits a byte stream into lines (UTF-8, a trailing `\r` dropped). `end` flushes a last line that
+ * has no newline, so nothing a script printed before exiting is lost.
+ */
+export class LineSplitter {
+  readonly #decoder = new TextDecoder();
+  #pending = "";
+
+  constructor(readonly onLine: (text: string) => void) {}
+
+  /** Feeds a chunk; calls onLine for every line it completes. */
+  push(chunk: Uint8Array): void {
+    this.#pending += this.#decoder.decode(chunk, { stream: true });
+    let newline = this.#pending.indexOf("\n");
+    while (newline !== -1) {
+      this.onLine(this.#pending.slice(0, newline).replace(/\r$/, ""));
+      this.#pending = this.#pending.slice(newline + 1);
+      newline = this.#pending.indexOf("\n");
+    }
+    while (this.#pending.length >= MAX_LINE_CHARS) {
+      this.onLine(this.#pending.slice(0, MAX_LINE_CHARS));
+      this.#pending = this.#pending.slice(MAX_LINE_CHARS);
+    }
+  }
+
+  /** Flushes the partial last line, if any. */
+  end(): void {
+    this.#pending += this.#decoder.decode();
+    if (this.#pending !== "") this.onLine(this.#pending.replace(/\r$/, ""));
+    this.#pending = "";
+  }
+}
+
+/**
+ * The default directory for the scripts' logs: beside the socket, named after it
+ * (`/tmp/unitsync-0/agent.sock` logs to `/tmp/unitsync-0/agent-logs/`), so two agents in one
+ * directory never share logs and `$XDG_RUNTIME_DIR` does not get a generic `logs` directory.
+ */
+export function defaultLogDir(socketPath: string): string {
+  return join(dirname(socketPath), `${socketBaseName(socketPath)}-logs`);
+}
+
+/** A unit's log file: `<log-dir>/<unit>.log`, with `/` (legal in unit names) replaced so it stays in the directory. */
+export function logFileFor(logDir: string, unit: string): string {
+  return join(logDir, `${unit.replaceAll("/", "_")}.log`);
+}
+
+/** The socket's file name without a `.sock` extension (`agent.sock` gives `agent`). */
+export function socketBaseName(socketPath: string): string {
+  const name = socketPath.slice(socketPath.lastIndexOf("/") + 1);
+  return name.endsWith(".sock") && name.length > ".sock".length ? name.slice(0, -".sock".length) : name;
+}

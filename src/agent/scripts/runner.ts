@@ -1,0 +1,379 @@
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { evaluate, type FailedDependency, type Graph, GraphError } from "../../graph/index.ts";
+import type { AgentLog } from "../log.ts";
+import type { AgentState } from "../state.ts";
+import type { PlannedScript } from "./headers.ts";
+import { LineSplitter, logFileFor, type OutputSink, type StreamName } from "./output.ts";
+
+/** How a script's run ended. */
+export type ScriptOutcome = "completed" | "failed" | "not run" | "timeout" | "stopped";
+
+/** One script's result, for the summary. */
+export interface ScriptResult {
+  unit: string;
+  path: string;
+  outcome: ScriptOutcome;
+  /** Why it failed or did not run (`exit status 2`, `dependency failed: db (exit status 2)`). */
+  reason?: string;
+  /** From the start of the run until the script started (or was given up on). */
+  waitedMs: number;
+  /** From spawn to exit; absent when the script never ran. */
+  ranMs?: number;
+}
+
+/** The whole run: every script's result, in the order they started. */
+export interface RunReport {
+  results: ScriptResult[];
+  /** The --timeout fired before every script had finished. */
+  timedOut: boolean;
+  /** The signal that stopped the run early, if one did. */
+  stoppedBy?: string;
+  elapsedMs: number;
+}
+
+export interface RunnerOptions {
+  state: AgentState;
+  scripts: readonly PlannedScript[];
+  socketPath: string;
+  logDir: string;
+  output: OutputSink;
+  log: AgentLog;
+  /** Bounds the whole run; 0 or absent means no bound. */
+  timeoutMs?: number;
+  /** How long a script may take to exit after SIGTERM before it gets SIGKILL. */
+  killGraceMs?: number;
+  env?: Record<string, string | undefined>;
+}
+
+/** Default grace period between SIGTERM and SIGKILL. */
+export const KILL_GRACE_MS = 5000;
+/** How long to wait for a script's output after it exited (a daemon it started may keep the pipe open). */
+export const OUTPUT_GRACE_MS = 500;
+
+/**
+ * Runs startup scripts as units of the agent's own graph (no socket round trips): each script waits
+ * until the units it wants have completed, runs in its own process group with its output prefixed
+ * and logged, and completes or fails its unit from its exit status. A script whose dependency
+ * failed never runs: its unit is failed with `dependency failed: ...`.
+ */
+export class ScriptRunner {
+  readonly #options: RunnerOptions;
+  readonly #runs: Run[];
+  readonly #pids = new Set<number>();
+  readonly #readers = new Set<{ cancel(): Promise<void> }>();
+  readonly #done = Promise.withResolvers<RunReport>();
+  #started = 0;
+  #timer: Timer | undefined;
+  #timedOut = false;
+  #stoppedBy: string | undefined;
+
+  constructor(options: RunnerOptions) {
+    this.#options = options;
+    this.#runs = options.scripts.map((script) => ({ script, ...Promise.withResolvers<void>() }));
+  }
+
+  /** Resolves when every script has finished (or will never run), with the results. */
+  get done(): Promise<RunReport> {
+    return this.#done.promise;
+  }
+
+  /** Whether `pid` is one of the scripts this runner spawned and has not seen exit yet. */
+  owns(pid: number): boolean {
+    return this.#pids.has(pid);
+  }
+
+  /** Registers every script's unit and dependencies, then starts each script as soon as it is ready. */
+  start(): void {
+    const { state, logDir, timeoutMs } = this.#options;
+    this.#started = performance.now();
+    mkdirSync(logDir, { recursive: true, mode: 0o700 });
+    Promise.all(this.#runs.map((run) => run.promise)).then(() => this.#finish());
+    // Declare every edge before anything runs, so no script can start ahead of a dependency.
+    for (const run of this.#runs) {
+      try {
+        state.apply((graph, now) => graph.want(run.script.unit, run.script.wants, now));
+      } catch (error) {
+        this.#giveUp(run, "failed", (error as Error).message);
+      }
+    }
+    if (timeoutMs) this.#timer = setTimeout(() => this.#abort("timeout", "timeout"), timeoutMs);
+    for (const run of this.#runs) if (!run.result) this.#launch(run);
+  }
+
+  /**
+   * Stops the run: scripts not started yet never will, running ones get SIGTERM in their whole
+   * process group, then SIGKILL after the grace period. Calling it again kills at once.
+   */
+  stop(signal: string): void {
+    if (this.#stoppedBy !== undefined) {
+      for (const run of this.#runs)
+        if (run.proc && run.exitedAt === undefined) killGroup(run.proc.pid, "SIGKILL");
+      return;
+    }
+    this.#stoppedBy = signal;
+    this.#abort("stopped", `stopped by ${signal}`);
+  }
+
+  /** Stops reading output still arriving (from daemons a script left behind) and closes the logs. */
+  closeOutput(): void {
+    for (const reader of this.#readers) reader.cancel().catch(() => {});
+    this.#readers.clear();
+  }
+
+  // --- internal ---
+
+  /** Asks to start the unit; runs the script at once if it is ready, or when it becomes ready. */
+  #launch(run: Run): void {
+    const { state } = this.#options;
+    const { unit } = run.script;
+    run.requestedAt = performance.now();
+    try {
+      state.apply((graph, now) => graph.requestStart(unit, now));
+    } catch (error) {
+      this.#giveUp(run, "failed", (error as Error).message);
+      return;
+    }
+    const now = evaluate(state.graph, { kind: "start", unit, id: 0 });
+    if (now?.kind === "ready") this.#spawn(run);
+    else if (now?.kind === "dependency_failed") this.#skip(run, now.failures);
+    else this.#wait(run);
+  }
+
+  #wait(run: Run): void {
+    const { state } = this.#options;
+    const { unit } = run.script;
+    run.waiterId = state.addWaiter({ kind: "start", unit }, (end) => {
+      run.waiterId = undefined;
+      if (end.kind === "ready") this.#spawn(run);
+      else if (end.kind === "dependency_failed") this.#skip(run, end.failures);
+      else this.#giveUp(run, "stopped", "the agent is shutting down");
+    });
+  }
+
+  #spawn(run: Run): void {
+    const { state, log, output, socketPath, logDir } = this.#options;
+    const { unit, path } = run.script;
+    try {
+      state.apply((graph, now) => graph.markStarted(unit, now));
+    } catch (error) {
+      // Someone else started the unit through the socket; the script still owns its outcome.
+      log.warn(`unit "${unit}": ${(error as Error).message}; running ${path} anyway`);
+    }
+    run.startedAt = performance.now();
+    let logFd: number | undefined;
+    const logFile = logFileFor(logDir, unit);
+    try {
+      logFd = openSync(logFile, "w", 0o600);
+    } catch (error) {
+      log.warn(`cannot write ${logFile}: ${(error as Error).message}; the output of "${unit}" is not kept`);
+    }
+    let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+    try {
+      proc = Bun.spawn([path], {
+        env: { ...(this.#options.env ?? process.env), UNITSYNC_SOCKET_PATH: socketPath, UNITSYNC_UNIT: unit },
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+        // Its own process group (a new session), so stopping it reaches whatever it started too.
+        detached: true,
+      });
+    } catch (error) {
+      if (logFd !== undefined) closeSync(logFd);
+      run.exitedAt = performance.now();
+      this.#fail(run, `cannot execute ${path}: ${(error as Error).message}`);
+      run.resolve();
+      return;
+    }
+    run.proc = proc;
+    this.#pids.add(proc.pid);
+    const pump = async (stream: ReadableStream<Uint8Array>, name: StreamName) => {
+      const splitter = new LineSplitter((text) => output.line(unit, name, text));
+      const reader = stream.getReader();
+      this.#readers.add(reader);
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (logFd !== undefined) writeSync(logFd, value);
+          splitter.push(value);
+        }
+      } catch {
+        // Cancelled by closeOutput: the agent is exiting.
+      } finally {
+        this.#readers.delete(reader);
+        splitter.end();
+      }
+    };
+    const drained = Promise.all([pump(proc.stdout, "stdout"), pump(proc.stderr, "stderr")]).finally(() => {
+      if (logFd !== undefined) closeSync(logFd);
+    });
+    proc.exited.then(() => {
+      run.exitedAt = performance.now();
+      this.#pids.delete(proc.pid);
+      clearTimeout(run.killTimer);
+      this.#settleExit(run, proc);
+      let grace: Timer | undefined;
+      const waited = new Promise((resolve) => {
+        grace = setTimeout(resolve, OUTPUT_GRACE_MS);
+      });
+      Promise.race([drained, waited]).then(() => {
+        clearTimeout(grace);
+        run.resolve();
+      });
+    });
+  }
+
+  /** Completes or fails the unit from the exit status; the script's own `exp sync` calls win. */
+  #settleExit(run: Run, proc: Bun.Subprocess): void {
+    const { state, log } = this.#options;
+    const { unit } = run.script;
+    if (run.stopReason) {
+      run.result = this.#result(run, run.stopReason === "timeout" ? "timeout" : "stopped", run.stopReason);
+      return;
+    }
+    const status = state.graph.status(unit);
+    if (proc.exitCode === 0) {
+      if (status === "failed") {
+        run.result = this.#result(run, "failed", state.graph.reasonOf(unit) || "failed by the script");
+        return;
+      }
+      if (status !== "completed") state.apply((graph, now) => graph.complete(unit, now));
+      run.result = this.#result(run, "completed");
+      return;
+    }
+    const reason = proc.signalCode ? `killed by ${proc.signalCode}` : `exit status ${proc.exitCode}`;
+    if (status === "completed") {
+      log.warn(`unit "${unit}" was marked completed before its script exited with ${reason}`);
+      run.result = this.#result(run, "failed", reason);
+      return;
+    }
+    if (status === "failed") {
+      run.result = this.#result(run, "failed", state.graph.reasonOf(unit) || reason);
+      return;
+    }
+    this.#fail(run, reason);
+  }
+
+  /** The unit never runs because a dependency failed. */
+  #skip(run: Run, failures: readonly FailedDependency[]): void {
+    const reason = `dependency failed: ${describeRootCause(this.#options.state.graph, failures[0])}`;
+    this.#giveUp(run, "not run", reason);
+  }
+
+  /** Settles a script that will not run (any more): fails its unit with the reason. */
+  #giveUp(run: Run, outcome: ScriptOutcome, reason: string): void {
+    if (run.waiterId !== undefined) this.#options.state.removeWaiter(run.waiterId);
+    run.waiterId = undefined;
+    run.result = this.#result(run, outcome, reason);
+    this.#failInGraph(run.script.unit, reason);
+    run.resolve();
+  }
+
+  #fail(run: Run, reason: string): void {
+    run.result = this.#result(run, "failed", reason);
+    this.#failInGraph(run.script.unit, reason);
+  }
+
+  #failInGraph(unit: string, reason: string): void {
+    const { state, log } = this.#options;
+    if (state.graph.status(unit) === "failed") return;
+    try {
+      state.apply((graph, now) => graph.fail(unit, reason, now));
+    } catch (error) {
+      if (!(error instanceof GraphError)) throw error;
+      log.warn(`unit "${unit}": ${error.message}`);
+    }
+  }
+
+  /** Timeout or signal: gives up on waiting scripts and terminates running ones. */
+  #abort(outcome: "timeout" | "stopped", reason: string): void {
+    clearTimeout(this.#timer);
+    if (outcome === "timeout") this.#timedOut = true;
+    const waiting = this.#runs.filter((run) => !run.result && run.proc === undefined);
+    // Drop every wait first, so the failures below do not turn into "dependency failed" for the others.
+    for (const run of waiting) {
+      if (run.waiterId !== undefined) this.#options.state.removeWaiter(run.waiterId);
+      run.waiterId = undefined;
+    }
+    for (const run of waiting) this.#giveUp(run, outcome, reason);
+    for (const run of this.#runs) {
+      if (!run.proc || run.exitedAt !== undefined) continue;
+      run.stopReason = reason;
+      this.#failInGraph(run.script.unit, reason);
+      const pid = run.proc.pid;
+      killGroup(pid, "SIGTERM");
+      run.killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), this.#options.killGraceMs ?? KILL_GRACE_MS);
+    }
+  }
+
+  #result(run: Run, outcome: ScriptOutcome, reason?: string): ScriptResult {
+    const end = run.startedAt ?? performance.now();
+    const result: ScriptResult = {
+      unit: run.script.unit,
+      path: run.script.path,
+      outcome,
+      waitedMs: Math.max(0, end - (run.requestedAt ?? this.#started)),
+    };
+    if (run.startedAt !== undefined && run.exitedAt !== undefined)
+      result.ranMs = run.exitedAt - run.startedAt;
+    if (reason !== undefined) result.reason = reason;
+    return result;
+  }
+
+  #finish(): void {
+    clearTimeout(this.#timer);
+    const order = (run: Run) => run.startedAt ?? Number.POSITIVE_INFINITY;
+    const results = [...this.#runs]
+      .sort((a, b) => order(a) - order(b) || (a.script.unit < b.script.unit ? -1 : 1))
+      .map((run) => run.result as ScriptResult);
+    const report: RunReport = {
+      results,
+      timedOut: this.#timedOut,
+      elapsedMs: performance.now() - this.#started,
+    };
+    if (this.#stoppedBy !== undefined) report.stoppedBy = this.#stoppedBy;
+    this.#done.resolve(report);
+  }
+}
+
+/**
+ * The failure behind a failed dependency, followed down to its root: `left -> base (exit status 1)`
+ * rather than `left (dependency failed: base (exit status 1))`.
+ */
+export function describeRootCause(graph: Graph, failure: FailedDependency | undefined): string {
+  if (!failure) return "unknown";
+  const chain = failure.chain.slice(1);
+  for (let guard = 0; guard < graph.size; guard++) {
+    const next = graph.failedChain(chain[chain.length - 1] as string);
+    if (!next) break;
+    chain.push(...next.slice(1));
+  }
+  const reason = graph.reasonOf(chain[chain.length - 1] as string);
+  return `${chain.join(" -> ")}${reason ? ` (${reason})` : ""}`;
+}
+
+// --- internal ---
+
+interface Run {
+  script: PlannedScript;
+  promise: Promise<void>;
+  /** Called once the result is known and the output drained (or given up on). */
+  resolve: () => void;
+  waiterId?: number;
+  proc?: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  requestedAt?: number;
+  startedAt?: number;
+  exitedAt?: number;
+  stopReason?: string;
+  killTimer?: Timer;
+  result?: ScriptResult;
+}
+
+/** Signals a script's whole process group; it may be gone already. */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already exited (ESRCH): nothing to stop.
+  }
+}

@@ -1,0 +1,190 @@
+import type * as v from "valibot";
+import { ExitCode, UnitsyncError } from "../lib/errors.ts";
+import { API_PREFIX, type WaitLine } from "../protocol/schemas.ts";
+import { AgentClient } from "./client.ts";
+
+/**
+ * Autostart: the verbs that need an agent (`want`, `start`, `run`, `wait`) start one in the
+ * background when none answers at their socket path. Nothing here runs while an agent answers:
+ * the client only overrides its calls to catch "unreachable", and the launcher is loaded then.
+ */
+
+/** Environment variable that turns autostart off (`0`, `false`, `no`, `off`). */
+export const AUTOSTART_ENV = "UNITSYNC_AUTOSTART";
+/** How long a client waits for the agent it started (or a rival's) to answer. */
+export const AUTOSTART_DEADLINE_MS = 5000;
+/** How long a client keeps trying a socket that exists but refuses connections before giving up on it. */
+export const REFUSED_RETRY_MS = 1000;
+
+/** Whether autostart is on: the `--autostart` flag (false with `--no-autostart`), then UNITSYNC_AUTOSTART. */
+export function autostartEnabled(
+  flag: boolean | undefined,
+  env: Record<string, string | undefined> = process.env,
+): boolean {
+  if (flag === false) return false;
+  const value = (env[AUTOSTART_ENV] ?? "").trim().toLowerCase();
+  return !["0", "false", "no", "off"].includes(value);
+}
+
+/** The log file of an autostarted agent: beside the socket, named after it (`agent.sock` logs to `agent.log`). */
+export function autostartLogPath(socketPath: string): string {
+  const slash = socketPath.lastIndexOf("/");
+  const name = socketPath.slice(slash + 1);
+  const base = name.endsWith(".sock") && name.length > 5 ? name.slice(0, -5) : name;
+  return `${socketPath.slice(0, slash + 1)}${base}.log`;
+}
+
+/**
+ * An AgentClient that, when its first request finds nobody at the socket, retries a socket that
+ * refuses connections for a moment (an agent may be starting), then, if autostart is on, starts an
+ * agent and sends the request again. Only a request that never reached an agent is retried.
+ */
+export class AutostartClient extends AgentClient {
+  #recovered = false;
+
+  constructor(
+    socketPath: string,
+    readonly autostart: boolean,
+  ) {
+    super(socketPath);
+  }
+
+  override async get<S extends v.GenericSchema>(path: string, schema: S): Promise<v.InferOutput<S>> {
+    try {
+      return await super.get(path, schema);
+    } catch (error) {
+      await this.#recover(error);
+      return super.get(path, schema);
+    }
+  }
+
+  override async post<S extends v.GenericSchema>(
+    path: string,
+    body: unknown,
+    schema: S,
+  ): Promise<v.InferOutput<S>> {
+    try {
+      return await super.post(path, body, schema);
+    } catch (error) {
+      await this.#recover(error);
+      return super.post(path, body, schema);
+    }
+  }
+
+  override async *stream(
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): AsyncGenerator<Exclude<WaitLine, { type: "error" }>> {
+    let answered = false;
+    try {
+      for await (const line of super.stream(path, body, signal)) {
+        answered = true;
+        yield line;
+      }
+      return;
+    } catch (error) {
+      // Once the agent has answered, the request reached it: sending it again could act twice.
+      if (answered) throw error;
+      await this.#recover(error);
+    }
+    yield* super.stream(path, body, signal);
+  }
+
+  // --- internal ---
+
+  /** Makes an agent answer, or rethrows `error`. */
+  async #recover(error: unknown): Promise<void> {
+    if (this.#recovered || !(error instanceof UnitsyncError) || error.code !== "unreachable") throw error;
+    this.#recovered = true;
+    await ensureAgent(this.socketPath, this.autostart, error);
+  }
+}
+
+/**
+ * Makes sure an agent answers at `socketPath`: waits up to REFUSED_RETRY_MS for a socket that
+ * exists but refuses, then (if allowed) starts `unitsync agent` detached in its own session, logging
+ * to a file beside the socket, and waits up to AUTOSTART_DEADLINE_MS for it. Several clients racing
+ * here each start an agent; the agents' atomic bind lets exactly one win, the others exit 1, and
+ * every client ends up talking to the winner.
+ */
+export async function ensureAgent(socketPath: string, autostart: boolean, original: Error): Promise<void> {
+  const { probeSocket, ensureSocketDir } = await import("../agent/socket.ts");
+  let probe = await probeSocket(socketPath, 1000);
+  for (const deadline = Date.now() + REFUSED_RETRY_MS; probe === "stale" && Date.now() < deadline; ) {
+    await Bun.sleep(50);
+    probe = await probeSocket(socketPath, 1000);
+  }
+  if (probe === "unitsync") return;
+  if (probe === "foreign" || !autostart) throw original;
+
+  ensureSocketDir(socketPath);
+  const { openSync, closeSync, readFileSync } = await import("node:fs");
+  const logPath = autostartLogPath(socketPath);
+  const fd = openSync(logPath, "a", 0o600);
+  let proc: Bun.Subprocess;
+  try {
+    proc = Bun.spawn([...agentCommand(), "agent", "--socket-path", socketPath], {
+      // Not the caller's directory: a long-lived daemon should not keep a mount busy.
+      cwd: "/",
+      stdin: "ignore",
+      stdout: fd,
+      stderr: fd,
+      // A new session: the agent outlives this client and ignores its terminal's signals.
+      detached: true,
+    });
+  } finally {
+    closeSync(fd);
+  }
+  proc.unref();
+
+  for (const deadline = Date.now() + AUTOSTART_DEADLINE_MS; Date.now() < deadline; ) {
+    const pid = await pingPid(socketPath);
+    if (pid !== undefined) {
+      if (pid === proc.pid) {
+        process.stderr.write(
+          `unitsync: no agent was answering at ${socketPath}; started one (pid ${pid}, log ${logPath})\n`,
+        );
+      }
+      return;
+    }
+    // Exit status 1 is "another agent is already serving": a rival won the race and will answer.
+    if (proc.exitCode !== null && proc.exitCode !== ExitCode.refused) break;
+    await Bun.sleep(20);
+  }
+  const tail = lastLine(readFileSync(logPath, "utf8"));
+  throw new UnitsyncError(
+    `started an agent at ${socketPath}, but it did not answer${tail ? `: ${tail}` : ""}`,
+    ExitCode.unreachable,
+    "unreachable",
+    `see ${logPath}`,
+  );
+}
+
+// --- internal ---
+
+/** How to run this very program: the compiled binary itself, or bun with the entry script in development. */
+function agentCommand(): string[] {
+  return Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/")
+    ? [process.execPath]
+    : [process.execPath, Bun.main];
+}
+
+/** The pid of the unitsync agent answering at the socket, or undefined when none does. */
+async function pingPid(socketPath: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(`http://unitsync${API_PREFIX}/ping`, {
+      unix: socketPath,
+      proxy: false as unknown as string,
+      signal: AbortSignal.timeout(1000),
+    });
+    const body = (await res.json()) as { agent?: unknown; pid?: unknown };
+    return body.agent === "unitsync" && typeof body.pid === "number" ? body.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trimEnd().split("\n").pop()?.trim() ?? "";
+}
