@@ -1,6 +1,6 @@
 import pkg from "../../package.json" with { type: "json" };
-import { loadCommandTree, walk } from "../lib/command-tree.ts";
 import { defineCommand } from "../lib/command.ts";
+import { loadCommandTree, walk } from "../lib/command-tree.ts";
 import { usageError } from "../lib/errors.ts";
 
 const SHELLS = ["bash", "zsh", "fish"] as const;
@@ -13,7 +13,12 @@ export default defineCommand({
       "Print the shell completion script for bash, zsh or fish (e.g. source <(unitsync completion bash))",
   },
   args: {
-    shell: { type: "positional", required: true, valueHint: SHELLS.join("|"), description: "bash, zsh or fish" },
+    shell: {
+      type: "positional",
+      required: true,
+      valueHint: SHELLS.join("|"),
+      description: "bash, zsh or fish",
+    },
   },
   async run({ args }) {
     const shell = args.shell as (typeof SHELLS)[number];

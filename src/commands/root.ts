@@ -1,5 +1,5 @@
-import { defineCommand } from "../lib/command.ts";
 import pkg from "../../package.json" with { type: "json" };
+import { defineCommand } from "../lib/command.ts";
 
 /**
  * The root command `unitsync`. It lives apart from main.ts so that the tools that walk the command
