@@ -8,7 +8,9 @@ export const EVENT_HISTORY_LIMIT = 10_000;
 export class EventLog {
   readonly #history: Event[] = [];
   readonly #subscribers = new Set<(event: Event) => void>();
+  readonly #closers = new Set<() => void>();
   #seq = 0;
+  #closed = false;
 
   constructor(readonly limit = EVENT_HISTORY_LIMIT) {}
 
@@ -31,10 +33,31 @@ export class EventLog {
     return this.#history.length > this.limit ? this.#history.slice(-this.limit) : this.#history;
   }
 
-  /** Calls `fn` with every event recorded from now on, until the returned function is called. */
-  subscribe(fn: (event: Event) => void): () => void {
+  /**
+   * Calls `fn` with every event recorded from now on, until the returned function is called;
+   * `onClose` is called once if the log is closed first (the agent stopping).
+   */
+  subscribe(fn: (event: Event) => void, onClose?: () => void): () => void {
     this.#subscribers.add(fn);
-    return () => this.#subscribers.delete(fn);
+    if (onClose) this.#closers.add(onClose);
+    return () => {
+      this.#subscribers.delete(fn);
+      if (onClose) this.#closers.delete(onClose);
+    };
+  }
+
+  /** Whether `close` was called: no more events will come. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Ends every subscription (the agent is stopping), so that followers' streams end at once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const closers = [...this.#closers];
+    this.#closers.clear();
+    for (const onClose of closers) onClose();
   }
 }
 

@@ -11,6 +11,7 @@ import {
   WaitRequestSchema,
   WantRequestSchema,
 } from "../protocol/schemas.ts";
+import { eventStream } from "./event-stream.ts";
 import { errorResponse, HttpError, json, line, lines, readBody, toHttpError } from "./http.ts";
 import type { AgentState, WaitEnd } from "./state.ts";
 import { snapshot, statusOf, summaryOf } from "./views.ts";
@@ -30,7 +31,8 @@ export function createHandler(state: AgentState, info: AgentInfo): (req: Request
       GET: (_req, s) => json({ agent: "unitsync", ...info, waiters: s.waits.size } satisfies PingResponse),
     },
     "/units": { GET: (_req, s) => json(registeredUnits(s)) },
-    "/snapshot": { GET: (_req, s) => json(snapshot(s.graph)) },
+    "/snapshot": { GET: (_req, s) => json(snapshot(s.graph, s.clock())) },
+    "/events": { GET: (req, s) => eventStream(req, s.events) },
     "/want": { POST: want },
     "/start": { POST: start },
     "/complete": { POST: complete },

@@ -47,6 +47,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       stopping ??= (async () => {
         release();
         state.shutdown();
+        // End `events --follow` streams too, or the graceful stop below would wait for them.
+        state.events.close();
         // Let the answers to the waiting clients flush, but never hang on a connection that stays open.
         const graceful = server.stop(false);
         const grace = new Promise((resolve) => setTimeout(resolve, 2000).unref());

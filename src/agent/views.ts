@@ -1,5 +1,6 @@
+import { explainWait } from "../graph/explain.ts";
 import { compareNames, type Graph, type Millis, type UnitTimes, type UnitView } from "../graph/index.ts";
-import type { StatusResponse, UnitSummary } from "../protocol/schemas.ts";
+import type { SnapshotResponse, StatusResponse, UnitSummary } from "../protocol/schemas.ts";
 
 /** One row of `list`. */
 export function summaryOf(graph: Graph, unit: UnitView): UnitSummary {
@@ -32,17 +33,23 @@ export function statusOf(graph: Graph, name: string, _now: Millis): StatusRespon
   };
   if (unit?.reason !== undefined) response.reason = unit.reason;
   if (unit) response.times = wireTimes(unit.times);
+  const waiting = explainWait(graph, name);
+  if (waiting) {
+    response.waiting_on = waiting.chain;
+    response.blocker = blockerOf(graph, waiting.chain[waiting.chain.length - 1] as string);
+  }
   return response;
 }
 
 /** Every unit with its edges, state and times: what the graph and timeline views are drawn from. */
-export function snapshot(graph: Graph) {
+export function snapshot(graph: Graph, now: Millis): SnapshotResponse {
   return {
+    now: new Date(now).toISOString(),
     units: graph.units().map((unit) => ({
       unit_name: unit.name,
       status: unit.status,
       is_ready: graph.isReady(unit.name),
-      depends_on: unit.dependsOn,
+      depends_on: [...unit.dependsOn],
       ...(unit.reason !== undefined && { reason: unit.reason }),
       times: wireTimes(unit.times),
     })),
@@ -58,4 +65,19 @@ export function wireTimes(times: Readonly<UnitTimes>): NonNullable<StatusRespons
   if (times.startedAt !== undefined) wire.started_at = iso(times.startedAt);
   if (times.finishedAt !== undefined) wire.finished_at = iso(times.finishedAt);
   return wire;
+}
+
+// --- internal ---
+
+/** The unit a wait is stuck on, with the time it reached its status. */
+function blockerOf(graph: Graph, name: string): NonNullable<StatusResponse["blocker"]> {
+  const unit = graph.get(name);
+  const status = graph.status(name);
+  const times = unit?.times ?? {};
+  const at =
+    status === "started" ? times.startedAt : status === "failed" ? times.finishedAt : times.registeredAt;
+  const blocker: NonNullable<StatusResponse["blocker"]> = { unit_name: name, status };
+  if (at !== undefined) blocker.since = new Date(at).toISOString();
+  if (unit?.reason !== undefined) blocker.reason = unit.reason;
+  return blocker;
 }

@@ -1,6 +1,6 @@
-import { defineCommand } from "../../lib/command.ts";
 import { describeEvent } from "../../agent/log.ts";
 import { unreachable } from "../../client/client.ts";
+import { defineCommand } from "../../lib/command.ts";
 import { ExitCode, UnitsyncError } from "../../lib/errors.ts";
 import { resolveSocketPath } from "../../lib/paths.ts";
 import { API_PREFIX, ErrorBodySchema, type Event, EventSchema, parseWith } from "../../protocol/schemas.ts";
@@ -39,12 +39,15 @@ export default defineCommand({
       let first = true;
       for await (const { text, event } of readEvents(socketPath, args.follow === true, stop.signal)) {
         if (first && event.seq > 1 && !json) {
-          process.stderr.write(`(events 1 to ${event.seq - 1} are no longer kept: the agent keeps the most recent ones)\n`);
+          process.stderr.write(
+            `(events 1 to ${event.seq - 1} are no longer kept: the agent keeps the most recent ones)\n`,
+          );
         }
         first = false;
         process.stdout.write(json ? `${text}\n` : `${event.time}  ${describeEvent(event)}\n`);
       }
-      if (args.follow && !stop.signal.aborted) process.stderr.write("the agent closed the event stream (it stopped)\n");
+      if (args.follow && !stop.signal.aborted)
+        process.stderr.write("the agent closed the event stream (it stopped)\n");
     } finally {
       process.off("SIGINT", onStop);
       process.off("SIGTERM", onStop);

@@ -6,7 +6,8 @@ import { clientFor } from "../_context.ts";
 export default defineCommand({
   meta: {
     name: "graph",
-    description: "Print the whole dependency graph, nodes labelled and coloured by state (DOT, Mermaid or JSON)",
+    description:
+      "Print the whole dependency graph, nodes labelled and coloured by state (DOT, Mermaid or JSON)",
   },
   args: {
     output: {

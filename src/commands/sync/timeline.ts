@@ -1,5 +1,5 @@
-import { defineCommand } from "../../lib/command.ts";
 import { buildTimeline } from "../../client/views/timeline.ts";
+import { defineCommand } from "../../lib/command.ts";
 import { SnapshotResponseSchema } from "../../protocol/schemas.ts";
 import { socketArgs, tableArgs } from "../_args.ts";
 import { clientFor } from "../_context.ts";
@@ -16,7 +16,8 @@ export default defineCommand({
       alias: "o",
       options: ["table", "json", "svg"],
       default: "table",
-      description: "Output format: a table, JSON, or a self-contained SVG Gantt chart (`-o svg > startup.svg`)",
+      description:
+        "Output format: a table, JSON, or a self-contained SVG Gantt chart (`-o svg > startup.svg`)",
     },
     column: tableArgs.column,
     ...socketArgs,

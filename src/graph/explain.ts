@@ -1,0 +1,92 @@
+import { compareNames, type Graph } from "./graph.ts";
+import type { NodeStatus } from "./types.ts";
+
+/**
+ * Why a unit is not ready: the chain from it down to what it is really waiting for, e.g.
+ * ["my-app", "ide-setup", "git-clone"] when my-app waits on ide-setup, which waits on git-clone,
+ * which is running. The last unit is the blocker: one that is not itself waiting on a dependency
+ * (started, not registered, failed, or pending but ready with nobody starting it).
+ */
+export interface WaitExplanation {
+  chain: string[];
+  /** The blocker's status. */
+  status: NodeStatus;
+}
+
+/**
+ * Follows a not-ready unit's unmet dependencies down to its blocker. Where several dependencies
+ * are unmet, the chain goes to the worst blocker: a failure first (it will never complete), then a
+ * name nobody registered (a typo or a missing script: it hangs forever), then a registered unit
+ * nobody has started, then one that is running (the one running longest first); ties go to the
+ * shorter chain, then to the name. Undefined for a ready unit.
+ */
+export function explainWait(graph: Graph, unit: string): WaitExplanation | undefined {
+  if (graph.isReady(unit)) return undefined;
+  const best = new Map<string, Candidate>();
+  // Iterative post-order over unmet dependencies (the graph is acyclic), so a long chain cannot
+  // overflow the stack and a shared dependency is explained once.
+  const stack: { name: string; expanded: boolean }[] = [{ name: unit, expanded: false }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { name: string; expanded: boolean };
+    if (best.has(top.name)) {
+      stack.pop();
+      continue;
+    }
+    // Only a pending unit is itself waiting: a running (or failed) one is the blocker, whatever
+    // edges were added after it started.
+    const waits = top.name === unit || graph.status(top.name) === "pending";
+    const unmet = waits ? graph.unmetDependencies(top.name) : [];
+    if (!top.expanded && unmet.length > 0) {
+      top.expanded = true;
+      for (const dep of unmet) if (!best.has(dep)) stack.push({ name: dep, expanded: false });
+      continue;
+    }
+    stack.pop();
+    best.set(top.name, candidateFor(graph, top.name, unmet, best));
+  }
+  const chain = [unit];
+  for (let next = best.get(unit)?.next; next !== undefined; next = best.get(next)?.next) chain.push(next);
+  return { chain, status: graph.status(chain[chain.length - 1] as string) };
+}
+
+// --- internal ---
+
+interface Candidate {
+  /** The next unit down the chain; undefined at the blocker. */
+  next?: string;
+  /** Units in the chain from here down. */
+  length: number;
+  /** Lower is worse (shown first). */
+  rank: number;
+  /** Among running blockers, the earlier start is worse. */
+  since: number;
+}
+
+/** How bad each kind of blocker is; the lowest wins. */
+const RANK: Record<string, number> = { failed: 0, "not registered": 1, pending: 2, started: 3 };
+
+function candidateFor(graph: Graph, name: string, unmet: string[], best: Map<string, Candidate>): Candidate {
+  if (unmet.length === 0) {
+    const status = graph.status(name);
+    const since = graph.get(name)?.times.startedAt ?? Number.POSITIVE_INFINITY;
+    return { length: 1, rank: RANK[status] ?? 3, since };
+  }
+  let chosen: Candidate | undefined;
+  let chosenName = "";
+  for (const dep of unmet) {
+    const candidate = best.get(dep) as Candidate;
+    if (!chosen || worse(candidate, dep, chosen, chosenName)) {
+      chosen = candidate;
+      chosenName = dep;
+    }
+  }
+  const pick = chosen as Candidate;
+  return { next: chosenName, length: pick.length + 1, rank: pick.rank, since: pick.since };
+}
+
+function worse(a: Candidate, aName: string, b: Candidate, bName: string): boolean {
+  if (a.rank !== b.rank) return a.rank < b.rank;
+  if (a.since !== b.since) return a.since < b.since;
+  if (a.length !== b.length) return a.length < b.length;
+  return compareNames(aName, bName) < 0;
+}
