@@ -5,10 +5,11 @@ import type { RunReport, ScriptResult } from "./runner.ts";
 
 /** A result in a few words: `completed`, `failed (exit status 1)`, `not run (dependency failed: ...)`. */
 export function describeResult(result: ScriptResult): string {
-  if (result.outcome === "completed" || (result.outcome === "timeout" && result.reason === "timeout")) {
-    return result.outcome;
-  }
-  return result.reason ? `${result.outcome} (${result.reason})` : result.outcome;
+  const { outcome, reason } = result;
+  if (outcome === "completed" || outcome === "timeout" || !reason) return outcome;
+  // "stopped by SIGTERM" says it all; "stopped (stopped by SIGTERM)" would stutter.
+  if (reason.startsWith(outcome)) return reason;
+  return `${outcome} (${reason})`;
 }
 
 /**

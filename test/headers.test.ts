@@ -1,0 +1,184 @@
+import { describe, expect, test } from "bun:test";
+import {
+  parseHeader,
+  planScripts,
+  type ScriptSource,
+  unitNameFromFile,
+} from "../src/agent/scripts/headers.ts";
+import { LineSplitter } from "../src/agent/scripts/output.ts";
+
+const source = (fileName: string, head: string): ScriptSource => ({ path: `/d/${fileName}`, fileName, head });
+
+describe("parseHeader", () => {
+  test("reads unit and want lines from the leading comment block, after the #! line", () => {
+    const text = [
+      "#!/bin/sh",
+      "# Sets up the IDE.",
+      "",
+      "# unitsync: unit=myorg.ide-setup",
+      "#unitsync: want=git-clone, env-setup",
+      "#   unitsync :  want = toolchain",
+      "# unitsync: want=git-clone",
+      "set -e",
+      "echo hi",
+    ].join("\n");
+    expect(parseHeader(text)).toEqual({
+      header: { unit: "myorg.ide-setup", wants: ["git-clone", "env-setup", "toolchain"] },
+      errors: [],
+      warnings: [],
+    });
+  });
+
+  test("a script without header lines has no unit and no wants", () => {
+    expect(parseHeader("#!/bin/sh\necho hi\n")).toEqual({ header: { wants: [] }, errors: [], warnings: [] });
+  });
+
+  test("ignores header lines after the first line of code, with a warning naming the line", () => {
+    const parsed = parseHeader("#!/bin/sh\n# unitsync: want=a\nset -e\n# unitsync: want=b\n");
+    expect(parsed.header.wants).toEqual(["a"]);
+    expect(parsed.warnings).toEqual([{ line: 4, message: expect.stringContaining("ignored") }]);
+    expect(parsed.errors).toEqual([]);
+  });
+
+  test("accepts CRLF line endings", () => {
+    expect(parseHeader("#!/bin/sh\r\n# unitsync: want=a,b\r\necho\r\n").header.wants).toEqual(["a", "b"]);
+  });
+
+  test("reports each mistake with its line number", () => {
+    const text = [
+      "#!/bin/sh",
+      "# unitsync: wnat=a",
+      "# unitsync: want",
+      "# unitsync: want=a,,b",
+      "# unitsync: want=bad name",
+      "# unitsync: unit=a,b",
+      "# unitsync: unit=one",
+      "# unitsync: unit=two",
+    ].join("\n");
+    expect(parseHeader(text).errors).toEqual([
+      { line: 2, message: 'unknown key "wnat"; the keys are unit, want' },
+      { line: 3, message: 'expected "key=value" after "# unitsync:", got "want"' },
+      { line: 4, message: 'empty value in "want=a,,b"' },
+      { line: 5, message: 'unit name "bad name" contains whitespace or a control character' },
+      { line: 6, message: '"unit" takes one name, got 2' },
+      { line: 8, message: '"unit" is given twice (first as "one")' },
+    ]);
+  });
+});
+
+describe("unitNameFromFile", () => {
+  test.each([
+    ["git-clone.sh", "git-clone"],
+    ["db.setup.py", "db.setup"],
+    ["RUN.SH", "RUN"],
+    ["myorg.ide-setup", "myorg.ide-setup"],
+    ["Makefile", "Makefile"],
+    ["50-toolchain", "50-toolchain"],
+  ])("%s provides unit %s", (file, unit) => {
+    expect(unitNameFromFile(file)).toBe(unit);
+  });
+});
+
+describe("planScripts", () => {
+  test("a want that no script provides is an error: nothing would ever complete it", () => {
+    const plan = planScripts([
+      source("top.sh", "#!/bin/sh\n# unitsync: want=base,right\n"),
+      source("base.sh", "#!/bin/sh\n"),
+    ]);
+    expect(plan).toEqual({
+      scripts: [],
+      errors: ['/d/top.sh: wants "right", which no script provides, so "top" could never run'],
+      warnings: [],
+    });
+  });
+
+  test("a valid plan lists the scripts sorted by unit", () => {
+    const plan = planScripts([
+      source("top.sh", "#!/bin/sh\n# unitsync: want=left,myorg.right\n"),
+      source("left.sh", "#!/bin/sh\n# unitsync: want=base\n"),
+      source("right", "#!/bin/sh\n# unitsync: unit=myorg.right\n# unitsync: want=base\n"),
+      source("base.sh", "#!/bin/sh\necho\n"),
+      source("tool", "\x7fELF\x02\x01\x01"),
+    ]);
+    expect(plan).toEqual({
+      scripts: [
+        { path: "/d/base.sh", unit: "base", wants: [] },
+        { path: "/d/left.sh", unit: "left", wants: ["base"] },
+        { path: "/d/right", unit: "myorg.right", wants: ["base"] },
+        { path: "/d/tool", unit: "tool", wants: [] },
+        { path: "/d/top.sh", unit: "top", wants: ["left", "myorg.right"] },
+      ],
+      errors: [],
+      warnings: [],
+    });
+  });
+
+  test("names every cycle among the scripts, a self-dependency included", () => {
+    const plan = planScripts([
+      source("a.sh", "#!/bin/sh\n# unitsync: want=b\n"),
+      source("b.sh", "#!/bin/sh\n# unitsync: want=c\n"),
+      source("c.sh", "#!/bin/sh\n# unitsync: want=a\n"),
+      source("d.sh", "#!/bin/sh\n# unitsync: want=d\n"),
+    ]);
+    expect(plan.scripts).toEqual([]);
+    expect(plan.errors).toEqual([
+      "/d/c.sh: cycle detected: c -> a -> b -> c",
+      "/d/d.sh: cycle detected: d -> d",
+    ]);
+  });
+
+  test("refuses two scripts that provide the same unit", () => {
+    const plan = planScripts([
+      source("db.sh", "#!/bin/sh\n"),
+      source("db.py", "#!/usr/bin/env python3\n"),
+      source("other", "#!/bin/sh\n# unitsync: unit=db\n"),
+    ]);
+    expect(plan.errors).toEqual([
+      '/d/db.py: unit "db" is already provided by /d/db.sh; unit names must be unique',
+      '/d/other: unit "db" is already provided by /d/db.sh; unit names must be unique',
+    ]);
+  });
+
+  test("refuses a text file without a #! line, and a file name that is not a valid unit name", () => {
+    const plan = planScripts([source("setup.sh", "echo hi\n"), source("my setup.sh", "#!/bin/sh\n")]);
+    expect(plan.errors).toEqual([
+      '/d/setup.sh: no "#!" line, so it cannot be run directly; add one, e.g. #!/bin/sh',
+      '/d/my setup.sh: unit name "my setup" contains whitespace or a control character; name the unit with a "# unitsync: unit=NAME" line',
+    ]);
+  });
+
+  test("reports header mistakes with the file and line, and passes warnings on", () => {
+    const plan = planScripts([source("a.sh", "#!/bin/sh\n# unitsync: after=b\necho\n# unitsync: want=c\n")]);
+    expect(plan.errors).toEqual(['/d/a.sh:2: unknown key "after"; the keys are unit, want']);
+    expect(plan.warnings).toEqual([expect.stringMatching(/^\/d\/a\.sh:4: /)]);
+  });
+});
+
+describe("LineSplitter", () => {
+  const split = (chunks: string[]) => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((line) => lines.push(line));
+    for (const chunk of chunks) splitter.push(new TextEncoder().encode(chunk));
+    splitter.end();
+    return lines;
+  };
+
+  test("joins lines split across chunks and flushes a last line without newline", () => {
+    expect(split(["one\ntw", "o\r\nthr", "ee"])).toEqual(["one", "two", "three"]);
+  });
+
+  test("keeps a multi-byte character split across chunks whole", () => {
+    const bytes = new TextEncoder().encode("é\n");
+    const lines: string[] = [];
+    const splitter = new LineSplitter((line) => lines.push(line));
+    splitter.push(bytes.subarray(0, 1));
+    splitter.push(bytes.subarray(1));
+    splitter.end();
+    expect(lines).toEqual(["é"]);
+  });
+
+  test("emits nothing for empty output, and empty lines as empty", () => {
+    expect(split([])).toEqual([]);
+    expect(split(["\n\n"])).toEqual(["", ""]);
+  });
+});
