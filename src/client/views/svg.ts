@@ -49,10 +49,11 @@ export function renderTimelineSvg(timeline: Timeline): string {
       );
   });
   out.push(...axis(layout));
+  // The critical path's steps go under the bars and notes, which they would otherwise cross.
+  out.push(...criticalLinks(timeline, layout));
   timeline.rows.forEach((row, i) => {
     out.push(...rowMarkup(row, top + i * ROW_HEIGHT, layout));
   });
-  out.push(...criticalLinks(timeline, layout));
   if (timeline.rows.some((row) => row.wait?.open || row.run?.open)) {
     const x = layout.x(timeline.now);
     out.push(
@@ -243,7 +244,10 @@ function rowMarkup(row: TimelineRow, y: number, layout: Layout): string[] {
         ? layout.x(row.registered ?? 0)
         : end;
     const color = row.status === "failed" ? SVG_COLORS.failed : SVG_COLORS.muted;
-    out.push(`<text class="note" x="${x + 4}" y="${mid + 4}" fill="${color}">${escapeXml(note)}</text>`);
+    // A white halo keeps the note readable where a critical-path step passes behind it.
+    out.push(
+      `<text class="note" x="${x + 4}" y="${mid + 4}" fill="${color}" stroke="#ffffff" stroke-width="3" stroke-opacity="0.85" paint-order="stroke">${escapeXml(note)}</text>`,
+    );
   }
   out.push("</g>");
   return out;
@@ -273,7 +277,8 @@ function criticalLinks(timeline: Timeline, layout: Layout): string[] {
 function noteFor(row: TimelineRow): string {
   if (row.status === "not registered") return "not registered (only depended upon)";
   const parts: string[] = [];
-  if (row.wait && row.wait.to > row.wait.from) {
+  // A wait of a few milliseconds is the request round trip, not waiting: the bar shows it anyway.
+  if (row.wait && (row.wait.open || row.wait.to - row.wait.from >= 10)) {
     parts.push(`${row.wait.open ? "waiting" : "waited"} ${formatDuration(row.wait.to - row.wait.from)}`);
   }
   if (row.run) {
