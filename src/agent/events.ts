@@ -46,6 +46,11 @@ export class EventLog {
     };
   }
 
+  /** How many subscribers are listening (the agent's own log, and each `events --follow`). */
+  get subscribers(): number {
+    return this.#subscribers.size;
+  }
+
   /** Whether `close` was called: no more events will come. */
   get closed(): boolean {
     return this.#closed;
