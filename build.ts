@@ -113,10 +113,15 @@ export async function release(dir = "dist"): Promise<void> {
   if (host) await checkVersion(`${dir}/unitsync-${host}`);
   copyFileSync("install.sh", `${dir}/install.sh`);
   names.push("install.sh");
+  await writeChecksums(dir, names);
+  console.log(`wrote ${dir}/SHA256SUMS (${names.length} files) for unitsync ${pkg.version}`);
+}
+
+/** Writes `dir/SHA256SUMS` for the named files of `dir`, in sha256sum's format (`sha256sum -c` reads it). */
+export async function writeChecksums(dir: string, names: string[]): Promise<void> {
   const lines = await Promise.all(names.map(async (name) => `${await sha256(`${dir}/${name}`)}  ${name}\n`));
   await Bun.write(`${dir}/SHA256SUMS.partial`, lines.join(""));
   renameSync(`${dir}/SHA256SUMS.partial`, `${dir}/SHA256SUMS`);
-  console.log(`wrote ${dir}/SHA256SUMS (${names.length} files) for unitsync ${pkg.version}`);
 }
 
 // --- internal ---
