@@ -106,7 +106,7 @@ export default defineCommand({
         reaper = await startOrphanReaper((pid) => runner?.owns(pid) ?? false, log.warn);
         if (reaper) log.info("running as PID 1: reaping orphaned processes");
       }
-      if (scripts) {
+      if (scripts && !signals.received()) {
         const logDir = args["log-dir"] ?? defaultLogDir(socketPath);
         runner = new ScriptRunner({
           state: agent.state,
@@ -221,6 +221,7 @@ function watchSignals() {
   process.on("SIGTERM", handler);
   return {
     first: first.promise,
+    received: () => seen > 0,
     onAgain: (fn: (signal: string) => void) => {
       again = fn;
     },

@@ -237,7 +237,14 @@ export class ScriptRunner {
         run.result = this.#result(run, "failed", state.graph.reasonOf(unit) || "failed by the script");
         return;
       }
-      if (status !== "completed") state.apply((graph, now) => graph.complete(unit, now));
+      if (status !== "completed") {
+        try {
+          state.apply((graph, now) => graph.complete(unit, now));
+        } catch (error) {
+          if (!(error instanceof GraphError)) throw error;
+          log.warn(`unit "${unit}": ${error.message}`);
+        }
+      }
       run.result = this.#result(run, "completed");
       return;
     }
