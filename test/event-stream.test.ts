@@ -9,7 +9,10 @@ import { EventLog } from "../src/agent/events.ts";
 
 const url = "http://agent/v1/events";
 
-async function readLines(reader: ReadableStreamDefaultReader<Uint8Array>, count: number): Promise<string[]> {
+async function readLines(
+  reader: { read(): Promise<{ value?: Uint8Array; done: boolean }> },
+  count: number,
+): Promise<string[]> {
   const lines: string[] = [];
   let buffered = "";
   while (lines.length < count) {
