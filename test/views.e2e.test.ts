@@ -77,6 +77,9 @@ describe("views of a real startup", () => {
     expect(lines[lines.length - 1]).toMatch(
       /^Critical path \(\d+ms, \+\d+ms to \+\d+ms\): dotfiles \(dotfiles failed\)$/,
     );
+    const unknown = await sync(dir.socket, "timeline", "-c", "unit,nope");
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toStartWith('error: unknown column "nope"');
     const only = await sync(dir.socket, "timeline", "-c", "unit,status");
     expect(only.stdout.split("\n").slice(0, 2)).toEqual(["UNIT       STATUS", "git-clone  completed"]);
 

@@ -38,7 +38,7 @@ export function timelineJson(timeline: Timeline) {
 /** The timeline as a table, then one line naming the critical path and its total. */
 export function timelineTable(timeline: Timeline, only?: string): string {
   if (timeline.rows.length === 0) return "No units registered";
-  const lines = [renderTable(COLUMNS, timeline.rows, only)];
+  const lines = [renderTable(TIMELINE_COLUMNS, timeline.rows, only)];
   const path = timeline.critical;
   if (path) {
     const last = timeline.rows.find((row) => row.unit === path.units[path.units.length - 1]);
@@ -55,9 +55,8 @@ export function timelineTable(timeline: Timeline, only?: string): string {
   return lines.join("\n");
 }
 
-// --- internal ---
-
-const COLUMNS: Column<TimelineRow>[] = [
+/** The table's columns, for `-c` (checked before any request). */
+export const TIMELINE_COLUMNS: Column<TimelineRow>[] = [
   { header: "unit", cell: (row) => row.unit },
   { header: "status", cell: (row) => row.status },
   { header: "registered", cell: (row) => offset(row.registered) },
@@ -68,6 +67,8 @@ const COLUMNS: Column<TimelineRow>[] = [
   { header: "ran", cell: (row) => span(row.run) },
   { header: "critical", cell: (row) => (row.critical ? "*" : "") },
 ];
+
+// --- internal ---
 
 function offset(ms: number | undefined): string {
   return ms === undefined ? "-" : `+${formatDuration(ms)}`;

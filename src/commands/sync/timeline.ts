@@ -1,5 +1,7 @@
 import { buildTimeline } from "../../client/views/timeline.ts";
+import { TIMELINE_COLUMNS, timelineJson, timelineTable } from "../../client/views/timeline-text.ts";
 import { defineCommand } from "../../lib/command.ts";
+import { checkColumns } from "../../lib/table.ts";
 import { SnapshotResponseSchema } from "../../protocol/schemas.ts";
 import { socketArgs, tableArgs } from "../_args.ts";
 import { clientFor } from "../_context.ts";
@@ -23,13 +25,13 @@ export default defineCommand({
     ...socketArgs,
   },
   async run({ args }) {
+    checkColumns(TIMELINE_COLUMNS, args.column);
     const timeline = buildTimeline(await clientFor(args).get("/snapshot", SnapshotResponseSchema));
     if (args.output === "svg") {
       const { renderTimelineSvg } = await import("../../client/views/svg.ts");
       process.stdout.write(renderTimelineSvg(timeline));
       return;
     }
-    const { timelineJson, timelineTable } = await import("../../client/views/timeline-text.ts");
     if (args.output === "json") console.log(JSON.stringify(timelineJson(timeline), null, 2));
     else console.log(timelineTable(timeline, args.column));
   },
