@@ -46,8 +46,19 @@ export default defineCommand({
         first = false;
         process.stdout.write(json ? `${text}\n` : `${event.time}  ${describeEvent(event)}\n`);
       }
-      if (args.follow && !stop.signal.aborted)
+      if (args.follow && !stop.signal.aborted) {
+        // A stopping agent removes its socket before it ends the streams, so one that still answers
+        // dropped this reader for falling too far behind.
+        if (await answers(socketPath)) {
+          throw new UnitsyncError(
+            "the agent dropped this event stream: the reader fell too far behind",
+            ExitCode.refused,
+            "dropped",
+            "read the stream faster, or run `events` again (it starts with the kept history)",
+          );
+        }
         process.stderr.write("the agent closed the event stream (it stopped)\n");
+      }
     } finally {
       process.off("SIGINT", onStop);
       process.off("SIGTERM", onStop);
@@ -109,6 +120,19 @@ async function* readEvents(
       ExitCode.unreachable,
       "unreachable",
     );
+  }
+}
+
+/** Whether an agent answers a ping on the socket now. */
+async function answers(socketPath: string): Promise<boolean> {
+  try {
+    const res = await fetch(`http://unitsync${API_PREFIX}/ping`, {
+      unix: socketPath,
+      proxy: false as unknown as string,
+    });
+    return res.ok;
+  } catch {
+    return false;
   }
 }
 
