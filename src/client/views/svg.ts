@@ -124,7 +124,7 @@ interface Layout {
 }
 
 function layoutFor(timeline: Timeline): Layout {
-  const longest = Math.max(12, ...timeline.rows.map((row) => textColumns(row.unit)));
+  const longest = timeline.rows.reduce((most, row) => Math.max(most, textColumns(row.unit)), 12);
   const labelLeft = PAD + 12;
   const chartLeft = labelLeft + Math.ceil(longest * CHAR_WIDTH) + PAD;
   // timeline.end reaches "now" only while something still waits or runs: a chart taken an hour

@@ -56,17 +56,21 @@ export function buildTimeline(snapshot: SnapshotResponse): Timeline {
   const absolute = snapshot.units.map((unit) => ({ unit, at: absoluteTimes(unit) }));
   const all = absolute.flatMap(({ at }) => Object.values(at).filter((t): t is number => t !== undefined));
   const nowAbs = Date.parse(snapshot.now);
-  const origin = all.length > 0 ? Math.min(...all) : undefined;
+  // (Not Math.min(...all): a spread of tens of thousands of arguments can overflow the stack.)
+  const origin = all.length > 0 ? all.reduce((a, b) => Math.min(a, b)) : undefined;
   const base = origin ?? nowAbs;
   const now = Math.max(0, nowAbs - base);
   const rows = absolute.map(({ unit, at }) => rowOf(unit, at, base, now));
   rows.sort(compareRows);
   const critical = criticalPath(rows);
-  if (critical) for (const row of rows) row.critical = critical.units.includes(row.unit);
-  const end = Math.max(
-    0,
-    ...rows.flatMap((row) => [row.wait?.to ?? 0, row.run?.to ?? 0, row.finished ?? 0, row.registered ?? 0]),
-  );
+  if (critical) {
+    const onPath = new Set(critical.units);
+    for (const row of rows) row.critical = onPath.has(row.unit);
+  }
+  let end = 0;
+  for (const row of rows) {
+    end = Math.max(end, row.wait?.to ?? 0, row.run?.to ?? 0, row.finished ?? 0, row.registered ?? 0);
+  }
   return { ...(origin !== undefined && { origin }), now, end, rows, ...(critical && { critical }) };
 }
 
