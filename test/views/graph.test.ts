@@ -52,7 +52,11 @@ describe("graph -o dot", () => {
 
   test.skipIf(!Bun.which("dot"))("renders with Graphviz", async () => {
     const proc = Bun.spawn(["dot", "-Tsvg"], { stdin: new Blob([dot]), stdout: "pipe", stderr: "pipe" });
-    const [out, err, code] = await Promise.all([proc.stdout.text(), proc.stderr.text(), proc.exited]);
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
     expect({ err, code }).toEqual({ err: "", code: 0 });
     expect(out).toContain("we&quot;ird\\name[1]");
   });
