@@ -1,10 +1,10 @@
 import { constants } from "node:os";
-import { defineCommand } from "../../lib/command.ts";
 import type { AgentClient } from "../../client/client.ts";
+import { defineCommand } from "../../lib/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { UnitsyncError, usageError } from "../../lib/errors.ts";
 import { MAX_REASON_LENGTH, OkResponseSchema } from "../../protocol/schemas.ts";
-import { socketArgs, timeoutArgs, unitArg } from "../_args.ts";
+import { autostartArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_context.ts";
 import { startUnit } from "./_start-unit.ts";
 
@@ -31,12 +31,13 @@ export default Object.assign(
       },
       ...timeoutArgs,
       ...socketArgs,
+      ...autostartArgs,
     },
     async run({ args, rawArgs }) {
       const { unit, wants, command } = parseRunArgs(rawArgs);
       checkNames(unit, ...wants);
       const timeoutMs = parseDuration(args.timeout);
-      const client = clientFor(args);
+      const client = clientFor(args, { autostart: true });
       const say = (text: string) => process.stderr.write(`${text}\n`);
 
       // Handlers go in before the wait: a signal that arrives between `start` and the spawn must

@@ -1,7 +1,7 @@
-import { defineCommand } from "../../lib/command.ts";
 import { ProgressLine } from "../../client/progress.ts";
+import { defineCommand } from "../../lib/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
-import { socketArgs } from "../_args.ts";
+import { autostartArgs, socketArgs } from "../_args.ts";
 import { checkNames, clientFor, restPositionals } from "../_context.ts";
 
 export default Object.assign(
@@ -28,6 +28,7 @@ export default Object.assign(
         description: "Output format",
       },
       ...socketArgs,
+      ...autostartArgs,
     },
     async run({ args }) {
       const units = [args.unit, ...restPositionals(args, 1)];
@@ -36,7 +37,7 @@ export default Object.assign(
       let waiting = false;
       let progress: ProgressLine | undefined;
       try {
-        for await (const line of clientFor(args).stream("/wait", request)) {
+        for await (const line of clientFor(args, { autostart: true }).stream("/wait", request)) {
           if (line.type === "waiting") {
             if (waiting) {
               progress?.update(line.unmet);
