@@ -49,4 +49,11 @@ unitsync exp sync list
 echo
 echo "== unitsync exp sync status my-app"
 unitsync exp sync status my-app
+echo
+echo "== unitsync exp sync timeline (the critical path is marked)"
+unitsync exp sync timeline
+unitsync exp sync timeline -o svg > "$root/dist/demo-timeline.svg"
+unitsync exp sync graph -o dot > "$root/dist/demo-graph.dot"
+echo
+echo "Wrote dist/demo-timeline.svg (open it in a browser) and dist/demo-graph.dot (dot -Tpng)."
 exit $status
