@@ -81,7 +81,11 @@ export function hostTarget(): ReleaseTarget | undefined {
 export async function describeBinary(path: string): Promise<string> {
   if (!Bun.which("file")) throw new Error("the release check needs file(1): apt-get install file");
   const proc = Bun.spawn(["file", "-b", path], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([proc.stdout.text(), proc.stderr.text(), proc.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   if (code !== 0) throw new Error(`file ${path} failed: ${err.trim()}`);
   return out.trim();
 }
@@ -129,7 +133,11 @@ export async function writeChecksums(dir: string, names: string[]): Promise<void
 /** Runs a binary built for this machine and checks that it reports the package's version. */
 async function checkVersion(binary: string): Promise<void> {
   const proc = Bun.spawn([binary, "--version"], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([proc.stdout.text(), proc.stderr.text(), proc.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   if (code !== 0 || out.trim() !== pkg.version) {
     throw new Error(
       `${binary} --version gave "${out.trim()}" (exit ${code}) ${err.trim()}; expected ${pkg.version}`,

@@ -26,13 +26,17 @@ async function install(args: string[], env: Record<string, string> = {}): Promis
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, exitCode] = await Promise.all([proc.stdout.text(), proc.stderr.text(), proc.exited]);
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   return { stdout, stderr, exitCode };
 }
 
 async function versionOf(binary: string): Promise<string> {
   const proc = Bun.spawn([binary, "--version"], { stdout: "pipe", stderr: "pipe" });
-  const [out] = await Promise.all([proc.stdout.text(), proc.exited]);
+  const [out] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
   return out.trim();
 }
 
@@ -40,7 +44,11 @@ describe("install.sh", () => {
   test("passes shellcheck as a POSIX sh script", async () => {
     if (!Bun.which("shellcheck")) throw new Error("shellcheck is missing: apt-get install -y shellcheck");
     const proc = Bun.spawn(["shellcheck", "--shell=sh", INSTALL_SH], { stdout: "pipe", stderr: "pipe" });
-    const [out, , code] = await Promise.all([proc.stdout.text(), proc.stderr.text(), proc.exited]);
+    const [out, , code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
     expect({ out, code }).toEqual({ out: "", code: 0 });
   });
 

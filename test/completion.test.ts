@@ -1,0 +1,192 @@
+/**
+ * `unitsync completion bash|zsh|fish`: the scripts the binary prints are loaded into the real
+ * shells and asked for completions, against a running agent for the arguments that name units.
+ * bash and fish answer through their own machinery (COMP_WORDS, `complete -C`); for zsh, the
+ * completion system's builtins are replaced by stand-ins that print what they were given.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BIN, cleanEnv, run, startAgent, sync, tempDir } from "./_helpers.ts";
+
+const scripts: Record<string, string> = {};
+
+beforeAll(async () => {
+  for (const shell of ["bash", "zsh", "fish"]) {
+    const result = await run(["completion", shell]);
+    if (result.exitCode !== 0) throw new Error(`completion ${shell} failed: ${result.stderr}`);
+    scripts[shell] = result.stdout;
+  }
+});
+
+describe("unitsync completion", () => {
+  test("refuses an unknown shell with a usage error", async () => {
+    expect(await run(["completion", "powershell"])).toEqual({
+      stdout: "",
+      stderr: 'error: unknown shell "powershell"; choose from: bash, zsh, fish\n',
+      exitCode: 2,
+    });
+  });
+
+  describe("bash", () => {
+    const cases: [line: string, expected: string[]][] = [
+      ["unitsync ", ["agent", "exp", "sync", "completion"]],
+      ["unitsync exp sync st", ["start", "status"]],
+      ["unitsync sync comp", ["complete"]],
+      ["unitsync exp sync list -", ["--output", "-o", "--column", "-c", "--socket-path", "--help", "-h"]],
+      ["unitsync exp sync list -o ", ["table", "json"]],
+      ["unitsync agent --log-format=j", ["json"]],
+      ["unitsync completion ", ["bash", "zsh", "fish"]],
+      ["unitsync exp sync run app -- unitsyn", ["unitsync"]],
+    ];
+    test.each(cases)("%p completes to %p", async (line, expected) => {
+      expect(await bashComplete(line)).toEqual(expected);
+    });
+
+    test("completes unit names from the running agent", async () => {
+      using dir = tempDir();
+      await using _agent = await startAgent(dir.socket);
+      // `list` shows registered units: my-app, and git-clone once it wants something itself.
+      await sync(dir.socket, "want", "my-app", "git-clone");
+      await sync(dir.socket, "want", "git-clone", "env-setup");
+      expect(await bashComplete("unitsync exp sync start ", dir.socket)).toEqual(["git-clone", "my-app"]);
+      expect(await bashComplete(`unitsync exp sync run x --want g`, dir.socket)).toEqual(["git-clone"]);
+      // Without an agent there is nothing to offer, and nothing is printed.
+      expect(await bashComplete("unitsync exp sync start ", join(dir.path, "none.sock"))).toEqual([]);
+    });
+  });
+
+  describe.skipIf(!Bun.which("zsh"))("zsh", () => {
+    test("passes zsh's syntax check", async () => {
+      using dir = tempDir();
+      writeFileSync(join(dir.path, "_unitsync"), scripts.zsh as string);
+      const result = await shell(["zsh", "-n", join(dir.path, "_unitsync")]);
+      expect(result).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+    });
+
+    const cases: [line: string, expected: string][] = [
+      ["unitsync ", "describe: agent exp sync completion"],
+      ["unitsync sync st", "describe: ping want start complete status list"],
+      ["unitsync exp sync list -o ", "compadd: table json"],
+      ["unitsync agent --scripts ", "files"],
+      ["unitsync completion ", "compadd: bash zsh fish"],
+      ["unitsync exp sync run app -- ", "commands"],
+    ];
+    test.each(cases)("%p offers %p", async (line, expected) => {
+      expect(await zshComplete(line)).toStartWith(expected);
+    });
+
+    test("completes unit names from the running agent", async () => {
+      using dir = tempDir();
+      await using _agent = await startAgent(dir.socket);
+      await sync(dir.socket, "want", "my-app", "git-clone");
+      await sync(dir.socket, "want", "git-clone", "env-setup");
+      expect(await zshComplete("unitsync exp sync complete ", dir.socket)).toBe("compadd: git-clone my-app");
+    });
+  });
+
+  describe.skipIf(!Bun.which("fish"))("fish", () => {
+    const cases: [line: string, expected: string[]][] = [
+      ["unitsync ", ["agent", "completion", "exp", "sync"]],
+      ["unitsync exp sync st", ["start", "status"]],
+      ["unitsync exp sync list -o ", ["json", "table"]],
+      ["unitsync agent --log-format ", ["json", "text"]],
+      ["unitsync completion ", ["bash", "fish", "zsh"]],
+    ];
+    test.each(cases)("%p completes to %p", async (line, expected) => {
+      expect(await fishComplete(line)).toEqual(expected);
+    });
+
+    test("completes unit names from the running agent", async () => {
+      using dir = tempDir();
+      await using _agent = await startAgent(dir.socket);
+      await sync(dir.socket, "want", "my-app", "git-clone");
+      await sync(dir.socket, "want", "git-clone", "env-setup");
+      expect(await fishComplete("unitsync exp sync status ", dir.socket)).toEqual(["git-clone", "my-app"]);
+    });
+  });
+});
+
+// --- internal ---
+
+/** A shell's output, read concurrently. */
+async function shell(argv: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn(argv, { env: cleanEnv(env), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, exitCode };
+}
+
+/** Words as bash splits a command line for completion (`=` is a word of its own). */
+function words(line: string): string[] {
+  const parts = line.replace(/=/g, " = ").split(/ +/);
+  return line.endsWith(" ") ? parts : parts.filter((word, i) => word !== "" || i < parts.length - 1);
+}
+
+/** PATH with `unitsync` pointing at the binary under test. */
+function pathWithBinary(dir: string): string {
+  const bin = join(dir, "bin");
+  mkdirSync(bin, { recursive: true });
+  symlinkSync(BIN, join(bin, "unitsync"));
+  return `${bin}:${process.env.PATH}`;
+}
+
+async function bashComplete(line: string, socket = "/nonexistent/agent.sock"): Promise<string[]> {
+  using dir = tempDir();
+  const script = join(dir.path, "completion.bash");
+  writeFileSync(script, scripts.bash as string);
+  const quoted = words(line).map((word) => `'${word}'`);
+  const program = `source '${script}'
+COMP_WORDS=(${quoted.join(" ")}); COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 ))
+_unitsync
+printf '%s\\n' "\${COMPREPLY[@]}"`;
+  const result = await shell(["bash", "--norc", "-c", program], {
+    PATH: pathWithBinary(dir.path),
+    UNITSYNC_SOCKET_PATH: socket,
+  });
+  if (result.exitCode !== 0) throw new Error(result.stderr);
+  return result.stdout.split("\n").filter(Boolean);
+}
+
+async function zshComplete(line: string, socket = "/nonexistent/agent.sock"): Promise<string> {
+  using dir = tempDir();
+  const script = join(dir.path, "_unitsync");
+  writeFileSync(script, scripts.zsh as string);
+  const argv = line.split(" ").map((word) => `'${word}'`);
+  // Stand-ins for the completion system: each prints what it would offer.
+  const program = `compdef() { :; }
+compset() { :; }
+_describe() { local name=\${@[-1]} item; local -a out; for item in "\${(@P)name}"; do out+=("\${item%%:*}"); done; print -r -- "describe: \${(j: :)out}"; }
+compadd() { local -a out; if [[ $1 == -a ]]; then out=(\${(P)2}); else shift; out=("$@"); fi; print -r -- "compadd: \${(j: :)out}"; }
+_files() { print -r -- files; }
+_command_names() { print -r -- commands; }
+source '${script}'
+words=(${argv.join(" ")}); CURRENT=\${#words}
+_unitsync`;
+  const result = await shell(["zsh", "-f", "-c", program], {
+    PATH: pathWithBinary(dir.path),
+    UNITSYNC_SOCKET_PATH: socket,
+  });
+  if (result.exitCode !== 0) throw new Error(result.stderr);
+  return result.stdout.trim();
+}
+
+async function fishComplete(line: string, socket = "/nonexistent/agent.sock"): Promise<string[]> {
+  using dir = tempDir();
+  const script = join(dir.path, "unitsync.fish");
+  writeFileSync(script, scripts.fish as string);
+  const program = `source '${script}'; complete -C '${line}'`;
+  const result = await shell(["fish", "--no-config", "-c", program], {
+    PATH: pathWithBinary(dir.path),
+    UNITSYNC_SOCKET_PATH: socket,
+  });
+  if (result.exitCode !== 0) throw new Error(result.stderr);
+  return result.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((candidate) => candidate.split("\t")[0] as string)
+    .sort();
+}
