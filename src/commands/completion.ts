@@ -28,11 +28,12 @@ export default defineCommand({
     // Imported here, not at the top: root.ts lists this command, and only this verb needs the tree.
     const { default: root } = await import("./root.ts");
     const nodes = [...walk(await loadCommandTree(root))];
-    const { [shell]: render } = {
-      bash: async () => (await import("../lib/completion/bash.ts")).bashCompletion,
-      zsh: async () => (await import("../lib/completion/zsh.ts")).zshCompletion,
-      fish: async () => (await import("../lib/completion/fish.ts")).fishCompletion,
+    const renderers = {
+      bash: () => import("../lib/completion/bash.ts").then((m) => m.bashCompletion),
+      zsh: () => import("../lib/completion/zsh.ts").then((m) => m.zshCompletion),
+      fish: () => import("../lib/completion/fish.ts").then((m) => m.fishCompletion),
     };
-    process.stdout.write((await render())(nodes, pkg.version));
+    const render = await renderers[shell]();
+    process.stdout.write(render(nodes, pkg.version));
   },
 });

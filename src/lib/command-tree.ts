@@ -32,15 +32,11 @@ export interface Flag {
   isPath: boolean;
   /** The value names a unit (`run --want`). */
   isUnit: boolean;
-  valueHint?: string;
-  default?: string;
 }
 
 /** A positional argument of a leaf command. */
 export interface Positional {
   name: string;
-  description: string;
-  required: boolean;
   /** Fixed values, from a valueHint written as `a|b|c`. */
   choices: string[];
   /** The argument names a unit, so a shell may complete it from `unitsync exp sync list`. */
@@ -115,8 +111,6 @@ function flag(name: string, arg: ArgDef): Flag {
     choices: arg.type === "enum" ? [...(arg.options ?? [])] : [],
     isPath: hint !== undefined && PATH_HINTS.has(hint),
     isUnit: hint === "unit",
-    valueHint: hint,
-    default: arg.default === undefined ? undefined : String(arg.default),
   };
 }
 
@@ -124,8 +118,6 @@ function positional(name: string, arg: ArgDef): Positional {
   const hint = arg.valueHint ?? "";
   return {
     name,
-    description: arg.description ?? "",
-    required: arg.required !== false,
     choices: hint.includes("|") ? hint.split("|") : [],
     isUnit: /unit|depend/i.test(name),
   };
