@@ -28,7 +28,8 @@ describe("release", () => {
     expect(Object.keys(RELEASE_TARGETS)).toEqual(names);
     const installer = readFileSync(join(ROOT, "install.sh"), "utf8");
     expect(/^TARGETS="(.*)"$/m.exec(installer)?.[1]?.split(" ")).toEqual(names);
-    for (const [name, target] of Object.entries(RELEASE_TARGETS)) expect(target.bun as string).toBe(`bun-${name}`);
+    for (const [name, target] of Object.entries(RELEASE_TARGETS))
+      expect(target.bun as string).toBe(`bun-${name}`);
   });
 
   test("file(1)'s description of the host binary matches its target's format rule and no other", async () => {
