@@ -19,7 +19,7 @@ export default Object.assign(
     meta: {
       name: "run",
       description:
-        "Declare a unit's dependencies, wait for them, run a command, then complete the unit (exit 0) or fail it",
+        "Run the command after `--` as a unit: wait for its --want units, then complete the unit (exit 0) or fail it",
     },
     args: {
       ...unitArg,
