@@ -84,8 +84,10 @@ export default Object.assign(
   { variadic: true },
 );
 
+// --- internal ---
+
 /** What `run` was asked: the unit, its dependencies (every --want), and the command after `--`. */
-export function parseRunArgs(rawArgs: readonly string[]): {
+function parseRunArgs(rawArgs: readonly string[]): {
   unit: string;
   wants: string[];
   command: string[];
@@ -116,8 +118,6 @@ export function parseRunArgs(rawArgs: readonly string[]): {
   if (command.length === 0) throw usageError("missing command: put it after --", example);
   return { unit, wants: [...new Set(wants)], command };
 }
-
-// --- internal ---
 
 /** Flags of `run` that take a value (as the next word unless written `--flag=value`). */
 const VALUE_FLAGS = new Set(["--want", "--timeout", "--socket-path"]);
