@@ -184,7 +184,7 @@ exit 3
       "myorg.right": "completed",
       top: "completed",
       broken: "failed (exit status 3)",
-      "after-broken": "not run (dependency failed: broken (exit status 3))",
+      "after-broken": "not run (dependency failed: after-broken -> broken: broken failed: exit status 3)",
     });
     expect(summaryRows(result.stderr)["after-broken"]?.[2]).toBe("-");
     expect(result.stderr).toMatch(/\n4 completed, 1 failed, 1 not run in \d/);

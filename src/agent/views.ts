@@ -9,7 +9,7 @@ export function summaryOf(graph: Graph, unit: UnitView): UnitSummary {
     status: unit.status,
     is_ready: graph.isReady(unit.name),
   };
-  if (unit.reason !== undefined) summary.reason = unit.reason;
+  if (unit.reason) summary.reason = unit.reason;
   return summary;
 }
 
@@ -31,7 +31,7 @@ export function statusOf(graph: Graph, name: string, _now: Millis): StatusRespon
     is_ready: graph.isReady(name),
     dependencies,
   };
-  if (unit?.reason !== undefined) response.reason = unit.reason;
+  if (unit?.reason) response.reason = unit.reason;
   if (unit) response.times = wireTimes(unit.times);
   const waiting = explainWait(graph, name);
   if (waiting) {
@@ -50,7 +50,7 @@ export function snapshot(graph: Graph, now: Millis): SnapshotResponse {
       status: unit.status,
       is_ready: graph.isReady(unit.name),
       depends_on: [...unit.dependsOn],
-      ...(unit.reason !== undefined && { reason: unit.reason }),
+      ...(unit.reason && { reason: unit.reason }),
       times: wireTimes(unit.times),
     })),
   };
@@ -78,6 +78,6 @@ function blockerOf(graph: Graph, name: string): NonNullable<StatusResponse["bloc
     status === "started" ? times.startedAt : status === "failed" ? times.finishedAt : times.registeredAt;
   const blocker: NonNullable<StatusResponse["blocker"]> = { unit_name: name, status };
   if (at !== undefined) blocker.since = new Date(at).toISOString();
-  if (unit?.reason !== undefined) blocker.reason = unit.reason;
+  if (unit?.reason) blocker.reason = unit.reason;
   return blocker;
 }

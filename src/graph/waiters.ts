@@ -144,8 +144,19 @@ function watched(waiter: Waiter): readonly string[] {
   return waiter.kind === "start" ? [waiter.unit] : waiter.units;
 }
 
+/**
+ * The failure at the end of `chain`, followed down to its root: a unit that failed because its own
+ * dependency failed (as `run` and the script runner record it) names that dependency's failure, so
+ * the message reads `web -> app -> db: db failed: exit status 2`, not a failure quoting a failure.
+ */
 function failure(graph: Graph, chain: string[]): FailedDependency {
-  return { chain, reason: graph.reasonOf(chain[chain.length - 1] as string) ?? "" };
+  const full = [...chain];
+  // The graph is acyclic, so this ends; each step moves strictly further down.
+  for (let deeper = graph.failedChain(full[full.length - 1] as string); deeper; ) {
+    full.push(...deeper.slice(1));
+    deeper = graph.failedChain(full[full.length - 1] as string);
+  }
+  return { chain: full, reason: graph.reasonOf(full[full.length - 1] as string) ?? "" };
 }
 
 /**

@@ -359,6 +359,19 @@ describe("failure propagation", () => {
     expect(h.graph.status("app")).toBe("started");
   });
 
+  test("a failure caused by a failed dependency is named down to its root cause", () => {
+    const graph = new Graph();
+    graph.want("web", ["app"], 0);
+    graph.want("app", ["db"], 0);
+    graph.fail("db", "exit status 2", 1);
+    // As `run` records it: app never ran because db failed.
+    graph.fail("app", "dependency failed: app -> db: db failed: exit status 2", 2);
+    expect(evaluate(graph, { id: 1, kind: "start", unit: "web" })).toEqual({
+      kind: "dependency_failed",
+      failures: [{ chain: ["web", "app", "db"], reason: "exit status 2" }],
+    });
+  });
+
   test("describeFailure names the chain and the reason", () => {
     expect(
       describeFailure({ chain: ["my-app", "database-migration", "db-setup"], reason: "exit status 2" }),

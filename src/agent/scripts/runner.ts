@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { evaluate, type FailedDependency, type Graph, GraphError } from "../../graph/index.ts";
+import { describeFailure, evaluate, type FailedDependency, GraphError } from "../../graph/index.ts";
 import type { AgentLog } from "../log.ts";
 import type { AgentState } from "../state.ts";
 import type { PlannedScript } from "./headers.ts";
@@ -263,7 +263,8 @@ export class ScriptRunner {
 
   /** The unit never runs because a dependency failed. */
   #skip(run: Run, failures: readonly FailedDependency[]): void {
-    const reason = `dependency failed: ${describeRootCause(this.#options.state.graph, failures[0])}`;
+    // The same words as `start` and `run` print: the chain down to the root failure, and its reason.
+    const reason = failures[0] ? `dependency failed: ${describeFailure(failures[0])}` : "dependency failed";
     this.#giveUp(run, "not run", reason);
   }
 
@@ -341,22 +342,6 @@ export class ScriptRunner {
     if (this.#stoppedBy !== undefined) report.stoppedBy = this.#stoppedBy;
     this.#done.resolve(report);
   }
-}
-
-/**
- * The failure behind a failed dependency, followed down to its root: `left -> base (exit status 1)`
- * rather than `left (dependency failed: base (exit status 1))`.
- */
-export function describeRootCause(graph: Graph, failure: FailedDependency | undefined): string {
-  if (!failure) return "unknown";
-  const chain = failure.chain.slice(1);
-  for (let guard = 0; guard < graph.size; guard++) {
-    const next = graph.failedChain(chain[chain.length - 1] as string);
-    if (!next) break;
-    chain.push(...next.slice(1));
-  }
-  const reason = graph.reasonOf(chain[chain.length - 1] as string);
-  return `${chain.join(" -> ")}${reason ? ` (${reason})` : ""}`;
 }
 
 // --- internal ---
