@@ -2,27 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { BIN, cleanEnv, run, startAgent, sync, tempDir, waitFor } from "./_helpers.ts";
-
-/** The agent's own view of how many clients are blocked in start/wait. */
-async function waiters(socket: string): Promise<number> {
-  const res = await fetch("http://agent/v1/ping", { unix: socket });
-  return ((await res.json()) as { waiters: number }).waiters;
-}
-
-function spawnStart(socket: string, unit: string, ...flags: string[]) {
-  const proc = Bun.spawn([BIN, "exp", "sync", "start", unit, "--socket-path", socket, ...flags], {
-    env: cleanEnv(),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const output = Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { proc, output };
-}
+import { syncInBackground, untilWaiting, waiters } from "./_background.ts";
+import { run, startAgent, sync, tempDir, waitFor } from "./_helpers.ts";
 
 describe("agent lifecycle", () => {
   test.concurrent("creates a 0700 directory and a 0600 socket", async () => {
@@ -63,12 +44,12 @@ describe("agent lifecycle", () => {
     using dir = tempDir();
     const agent = await startAgent(dir.socket);
     await sync(dir.socket, "want", "app", "db");
-    const waiting = spawnStart(dir.socket, "app");
-    await waitFor("the start to be waiting", async () => (await waiters(dir.socket)) === 1);
+    const waiting = syncInBackground(dir.socket, "start", "app");
+    await untilWaiting(dir.socket, 1);
 
     agent.proc.kill("SIGTERM");
     expect(await agent.proc.exited).toBe(0);
-    const [, stderr, exitCode] = await waiting.output;
+    const { stderr, exitCode } = await waiting.done;
     expect(exitCode).toBe(3);
     expect(stderr).toBe("error: the agent is shutting down\n");
     expect(existsSync(dir.socket)).toBe(false);
@@ -88,11 +69,11 @@ describe("agent lifecycle", () => {
     using dir = tempDir();
     await using _agent = await startAgent(dir.socket);
     await sync(dir.socket, "want", "app", "db");
-    const waiting = spawnStart(dir.socket, "app");
-    await waitFor("the start to be waiting", async () => (await waiters(dir.socket)) === 1);
+    const waiting = syncInBackground(dir.socket, "start", "app");
+    await untilWaiting(dir.socket, 1);
 
     waiting.proc.kill("SIGKILL");
-    await waiting.output;
+    await waiting.done;
     await waitFor("the agent to drop the wait", async () => (await waiters(dir.socket)) === 0);
     await sync(dir.socket, "start", "db");
     await sync(dir.socket, "complete", "db");

@@ -1,6 +1,7 @@
 /** The Coder-compatible verbs end to end: exact output texts, JSON fields and exit codes. */
 import { describe, expect, test } from "bun:test";
-import { BIN, cleanEnv, run, startAgent, sync, tempDir, waitFor } from "./_helpers.ts";
+import { syncInBackground, untilWaiting } from "./_background.ts";
+import { run, startAgent, sync, tempDir } from "./_helpers.ts";
 
 describe("Coder-compatible verbs", () => {
   test.concurrent("ping, want, start, complete, status and list print Coder's texts", async () => {
@@ -80,23 +81,15 @@ describe("Coder-compatible verbs", () => {
     const s = (...args: string[]) => sync(dir.socket, ...args);
     await s("want", "my-app", "git-clone", "env-setup");
 
-    const waiting = Bun.spawn([BIN, "exp", "sync", "start", "my-app", "--socket-path", dir.socket], {
-      env: cleanEnv(),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const output = Promise.all([new Response(waiting.stdout).text(), new Response(waiting.stderr).text()]);
-    await waitFor("my-app to be waiting", async () => {
-      const status = JSON.parse((await s("status", "my-app", "-o", "json")).stdout);
-      return status.times?.start_requested_at !== undefined;
-    });
+    const waiting = syncInBackground(dir.socket, "start", "my-app");
+    await untilWaiting(dir.socket, 1);
     for (const dep of ["git-clone", "env-setup"]) {
       await s("start", dep);
-      expect(waiting.exitCode).toBeNull();
+      expect(waiting.proc.exitCode).toBeNull();
       await s("complete", dep);
     }
-    expect(await waiting.exited).toBe(0);
-    const [stdout, stderr] = await output;
+    const { stdout, stderr, exitCode } = await waiting.done;
+    expect(exitCode).toBe(0);
     expect(stdout).toBe(
       'Unit "my-app" is waiting for dependencies to be satisfied: [env-setup, git-clone]\n' +
         'Unit "my-app" finished waiting for dependencies: [env-setup, git-clone]\n',

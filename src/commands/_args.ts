@@ -37,6 +37,17 @@ export const tableArgs = {
   },
 } as const satisfies ArgsDef;
 
+/** `-o text|json`, for the verbs that print a message or, with json, data. */
+export const textOrJsonArgs = {
+  output: {
+    type: "enum",
+    alias: "o",
+    options: ["text", "json"],
+    default: "text",
+    description: "Output format",
+  },
+} as const satisfies ArgsDef;
+
 /** The positional unit name. */
 export const unitArg = {
   unit: {

@@ -1,6 +1,6 @@
 import { defineCommand } from "../../lib/command.ts";
 import { MAX_REASON_LENGTH, OkResponseSchema } from "../../protocol/schemas.ts";
-import { socketArgs, unitArg } from "../_args.ts";
+import { socketArgs, textOrJsonArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_context.ts";
 
 export default defineCommand({
@@ -15,13 +15,7 @@ export default defineCommand({
       valueHint: "text",
       description: "Why it failed; shown by status/list and in the dependents' errors",
     },
-    output: {
-      type: "enum",
-      alias: "o",
-      options: ["text", "json"],
-      default: "text",
-      description: "Output format",
-    },
+    ...textOrJsonArgs,
     ...socketArgs,
   },
   async run({ args }) {

@@ -1,7 +1,7 @@
 import { ProgressLine } from "../../client/progress.ts";
 import { defineCommand } from "../../lib/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
-import { autostartArgs, socketArgs } from "../_args.ts";
+import { autostartArgs, socketArgs, textOrJsonArgs } from "../_args.ts";
 import { checkNames, clientFor, restPositionals } from "../_context.ts";
 
 export default Object.assign(
@@ -20,13 +20,7 @@ export default Object.assign(
         valueHint: "duration",
         description: "How long to wait, as a Go duration (90s, 5m, 1h30m); 0 waits forever",
       },
-      output: {
-        type: "enum",
-        alias: "o",
-        options: ["text", "json"],
-        default: "text",
-        description: "Output format",
-      },
+      ...textOrJsonArgs,
       ...socketArgs,
       ...autostartArgs,
     },
