@@ -224,6 +224,12 @@ export class Graph {
   #assertAcyclic(unit: string, fresh: readonly string[]): void {
     // The new edges all leave `unit`, so a cycle through several of them would pass `unit` twice:
     // any cycle uses exactly one new edge, and checking each against the existing graph suffices.
+    // The way back from a dep to `unit` ends with an edge into `unit`: without dependents there is
+    // none, and skipping the search keeps registering units in dependency order linear, not quadratic.
+    if (!this.#nodes.get(unit)?.dependents.size) {
+      if (fresh.includes(unit)) throw new GraphError("cycle", `cycle detected: ${unit} -> ${unit}`);
+      return;
+    }
     for (const dep of fresh) {
       const back = dep === unit ? [unit] : this.#path(dep, unit);
       if (back) {
