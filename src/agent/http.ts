@@ -30,7 +30,26 @@ export class HttpError extends Error {
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof GraphError) return new HttpError(error.code, error.message);
+  // decodeURIComponent of a unit name in the path (e.g. `/v1/units/%E0%A4%A`): the client's fault.
+  if (error instanceof URIError) return new HttpError("bad_request", "malformed percent-encoding in the request path");
+  // A URL built from a Host header that is not a host name: the client's fault too.
+  if ((error as { code?: string }).code === "ERR_INVALID_URL") {
+    return new HttpError("bad_request", "malformed request URL or Host header");
+  }
   return new HttpError("internal", error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * The request's URL. Bun builds `req.url` from the Host header, which a client may fill with
+ * anything; the agent serves one socket and has no use for the host, so a broken one is ignored.
+ */
+export function requestUrl(req: Request): URL {
+  try {
+    return new URL(req.url);
+  } catch {
+    const path = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(req.url)?.[1] ?? "";
+    return new URL(path.startsWith("/") ? path : `/${path}`, "http://unitsync");
+  }
 }
 
 export function json(body: unknown, status = 200): Response {

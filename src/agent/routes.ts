@@ -12,7 +12,7 @@ import {
   WantRequestSchema,
 } from "../protocol/schemas.ts";
 import { eventStream } from "./event-stream.ts";
-import { errorResponse, HttpError, json, line, lines, readBody, toHttpError } from "./http.ts";
+import { errorResponse, HttpError, json, line, lines, readBody, requestUrl, toHttpError } from "./http.ts";
 import type { AgentState, WaitEnd } from "./state.ts";
 import { snapshot, statusOf, summaryOf } from "./views.ts";
 
@@ -42,7 +42,7 @@ export function createHandler(state: AgentState, info: AgentInfo): (req: Request
 
   return async (req) => {
     try {
-      const path = new URL(req.url).pathname;
+      const path = requestUrl(req).pathname;
       if (!path.startsWith(`${API_PREFIX}/`)) throw new HttpError("not_found", `no such endpoint: ${path}`);
       const route = path.slice(API_PREFIX.length);
       if (route.startsWith("/units/")) {

@@ -31,8 +31,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       // and without it a held wait is cut after 10 s; checked with Bun 1.4.4.)
       // Long waits are held requests; the server never cuts an idle connection itself.
       idleTimeout: 0,
-      // A backstop only: the handler refuses bodies over MAX_BODY_BYTES with a JSON 413 first.
-      maxRequestBodySize: MAX_BODY_BYTES * 4,
+      // A backstop only: the handler refuses bodies over MAX_BODY_BYTES with a JSON 413 (from the
+      // declared length, or after reading MAX_BODY_BYTES), never buffering them. Bun's own refusal
+      // past this limit is a bare 413 without a JSON body, so the limit sits far above any real request.
+      maxRequestBodySize: MAX_BODY_BYTES * 1024,
       fetch: handle,
       error: (error: Error) =>
         Response.json({ error: { code: "internal", message: error.message } }, { status: 500 }),

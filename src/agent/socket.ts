@@ -21,6 +21,14 @@ export function ensureSocketDir(socketPath: string): void {
   const uid = process.getuid?.();
   if (uid !== undefined && stats.uid !== uid)
     throw refuse(`it is owned by uid ${stats.uid}, not by this user (uid ${uid})`);
+  // Whoever may write to the directory may replace the socket with their own and answer our
+  // clients; the sticky bit (as on /tmp) forbids removing another user's file, which is enough.
+  const STICKY = 0o1000;
+  if ((stats.mode & 0o022) !== 0 && (stats.mode & STICKY) === 0) {
+    throw refuse(
+      `it is writable by other users (mode ${(stats.mode & 0o777).toString(8).padStart(4, "0")}); use a private directory (chmod 700)`,
+    );
+  }
 }
 
 /** Asks whatever is at `socketPath` whether it is a unitsync agent. */
