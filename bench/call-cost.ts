@@ -1,0 +1,167 @@
+/**
+ * Benchmark 1, call cost: `ping`, `want`, `start` (no dependencies) and `complete` as whole
+ * processes, next to a compiled Bun binary that does nothing (the floor), for dist/unitsync and
+ * for each build variant. Runs are interleaved (every binary once per trial round) so that drift in
+ * the machine's load hits all of them alike.
+ */
+import type { BenchAgent } from "./lib/agent.ts";
+import { mustRun, peakRssKiB, rssMethod, timed } from "./lib/proc.ts";
+import { type Headline, progress, type SectionResult, table, verdict } from "./lib/report.ts";
+import { mib, ms, ratio, type Summary, summarize } from "./lib/stats.ts";
+import type { Variant } from "./lib/variants.ts";
+
+/** The verbs measured, in the order one round runs them (start before complete of the same unit). */
+export const VERBS = ["ping", "want", "start", "complete"] as const;
+type Verb = (typeof VERBS)[number];
+
+/** Target: a verb costs at most this many times the floor. */
+export const CALL_COST_TARGET = 1.5;
+
+interface Options {
+  agent: BenchAgent;
+  floor: Variant;
+  /** dist/unitsync first, then the variants. */
+  binaries: Variant[];
+  trials: number;
+  rssRuns: number;
+}
+
+/** Runs the call-cost benchmark. */
+export async function callCost({ agent, floor, binaries, trials, rssRuns }: Options): Promise<SectionResult> {
+  const wall = new Map<string, number[]>();
+  const key = (bin: string, verb: string) => `${bin}\0${verb}`;
+  const record = (bin: string, verb: string, value: number) => {
+    const list = wall.get(key(bin, verb)) ?? [];
+    list.push(value);
+    wall.set(key(bin, verb), list);
+  };
+
+  // Warm the page cache for every binary before timing anything.
+  await timed([floor.bin]);
+  for (const binary of binaries) await mustRun(argv(binary.bin, agent.socket, "ping", "warm"));
+
+  progress(
+    `call cost: ${trials} rounds x ${binaries.length} binaries x ${VERBS.length} verbs, plus the floor`,
+  );
+  for (let trial = 0; trial < trials; trial++) {
+    record(floor.name, "floor", (await timed([floor.bin])).wallMs);
+    for (const binary of rotate(binaries, trial)) {
+      const unit = `cc.${binary.name}.${trial}`;
+      for (const verb of VERBS) {
+        const result = await mustRun(argv(binary.bin, agent.socket, verb, unit));
+        record(binary.name, verb, result.wallMs);
+      }
+    }
+  }
+
+  progress(`call cost: peak RSS, ${rssRuns} runs each (${rssMethod()})`);
+  const rss = new Map<string, number[]>();
+  const floorRss: number[] = [];
+  for (let run = 0; run < rssRuns; run++) {
+    floorRss.push(await peakRssKiB([floor.bin]));
+    for (const binary of binaries) {
+      for (const verb of VERBS) {
+        const list = rss.get(key(binary.name, verb)) ?? [];
+        list.push(await peakRssKiB(argv(binary.bin, agent.socket, verb, `rss.${binary.name}.${run}`)));
+        rss.set(key(binary.name, verb), list);
+      }
+    }
+  }
+
+  const floorWall = summarize(wall.get(key(floor.name, "floor")) ?? []);
+  const floorRssMedian = summarize(floorRss).median;
+  const stat = (bin: string, verb: Verb): Summary => summarize(wall.get(key(bin, verb)) ?? []);
+  const rssOf = (bin: string, verb: Verb) => summarize(rss.get(key(bin, verb)) ?? []).median;
+
+  const wallRows = binaries.map((binary) => [
+    `${binary.name} (${binary.options})`,
+    ...VERBS.map((verb) => {
+      const s = stat(binary.name, verb);
+      return `${ms(s.median)} / ${ms(s.p99)} (${ratio(s.median / floorWall.median)})`;
+    }),
+  ]);
+  wallRows.unshift([
+    `floor (${floor.options})`,
+    ...VERBS.map(() => `${ms(floorWall.median)} / ${ms(floorWall.p99)} (1.00x)`),
+  ]);
+  const rssRows = binaries.map((binary) => [
+    binary.name,
+    ...VERBS.map(
+      (verb) => `${mib(rssOf(binary.name, verb))} (${ratio(rssOf(binary.name, verb) / floorRssMedian)})`,
+    ),
+  ]);
+  rssRows.unshift(["floor", ...VERBS.map(() => `${mib(floorRssMedian)} (1.00x)`)]);
+
+  const [dist] = binaries as [Variant, ...Variant[]];
+  const headlines: Headline[] = VERBS.map((verb) => {
+    const s = stat(dist.name, verb);
+    const r = s.median / floorWall.median;
+    return {
+      figure: `call cost: \`${verb}\` (${dist.name}), median wall`,
+      value: `${ms(s.median)} (p99 ${ms(s.p99)}) = ${ratio(r)} the floor`,
+      target: `<= ${CALL_COST_TARGET}x the floor`,
+      baseline: `floor ${ms(floorWall.median)}`,
+      met: r <= CALL_COST_TARGET,
+    };
+  });
+  const fastest = fastestVariant(binaries, stat);
+  headlines.push({
+    figure: `call cost: fastest build variant (${fastest.name}), median over the four verbs`,
+    value: `${ms(fastest.median)} = ${ratio(fastest.median / floorWall.median)} the floor`,
+    target: `<= ${CALL_COST_TARGET}x the floor`,
+    baseline: `floor ${ms(floorWall.median)}`,
+    met: fastest.median / floorWall.median <= CALL_COST_TARGET,
+  });
+
+  const markdown = [
+    "## 1. Call cost",
+    "",
+    `Each verb run as a whole process against a live agent, ${trials} rounds; a round runs the floor once and`,
+    "every binary once per verb, rotating the order of the binaries. Wall time is measured by the bench",
+    "process from just before the spawn to the exit (stdout and stderr piped and read). The floor is",
+    "bench/floor.ts, an empty module compiled with the same options as the release binary.",
+    "",
+    "Cells: median / p99 (median as a multiple of the floor's median).",
+    "",
+    table(["binary (build options)", ...VERBS.map((v) => `\`${v}\``)], wallRows),
+    "",
+    `Peak RSS, median of ${rssRuns} runs, measured with ${rssMethod()}:`,
+    "",
+    table(["binary", ...VERBS.map((v) => `\`${v}\``)], rssRows),
+    "",
+    `Target: each verb within ${CALL_COST_TARGET}x of the floor's wall time: ${verdict(headlines.every((h) => h.met))} for ${dist.name}.`,
+  ].join("\n");
+  return { headlines, markdown };
+}
+
+// --- internal ---
+
+function argv(bin: string, socket: string, verb: string, unit: string): string[] {
+  const base = [bin, "exp", "sync", verb];
+  switch (verb) {
+    case "ping":
+      return [...base, "--socket-path", socket];
+    case "want":
+      // A unit of its own: `start` and `complete` below act on `unit`, which has no dependencies.
+      return [...base, `${unit}.w`, `${unit}.dep`, "--socket-path", socket];
+    default:
+      return [...base, unit, "--socket-path", socket];
+  }
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+function fastestVariant(
+  binaries: readonly Variant[],
+  stat: (bin: string, verb: Verb) => Summary,
+): { name: string; median: number } {
+  let best = { name: "", median: Number.POSITIVE_INFINITY };
+  for (const binary of binaries) {
+    const median = summarize(VERBS.map((verb) => stat(binary.name, verb).median)).median;
+    if (median < best.median) best = { name: binary.name, median };
+  }
+  return best;
+}
