@@ -31,7 +31,8 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof GraphError) return new HttpError(error.code, error.message);
   // decodeURIComponent of a unit name in the path (e.g. `/v1/units/%E0%A4%A`): the client's fault.
-  if (error instanceof URIError) return new HttpError("bad_request", "malformed percent-encoding in the request path");
+  if (error instanceof URIError)
+    return new HttpError("bad_request", "malformed percent-encoding in the request path");
   // A URL built from a Host header that is not a host name: the client's fault too.
   if ((error as { code?: string }).code === "ERR_INVALID_URL") {
     return new HttpError("bad_request", "malformed request URL or Host header");
