@@ -3,7 +3,7 @@
  * exit), and peak RSS as /usr/bin/time reports it, or Bun's resourceUsage() where GNU time is absent.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 /** The environment every benchmarked process gets: no inherited socket path, colours or proxies. */
 export function benchEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -48,7 +48,7 @@ export async function mustRun(cmd: string[], env = benchEnv()): Promise<Timed> {
 export function rssMethod(): string {
   return hasGnuTime()
     ? "/usr/bin/time -f %M (GNU time, ru_maxrss of the child)"
-    : "Bun.spawn resourceUsage().maxRSS (ru_maxrss of the child)";
+    : "Bun.spawn resourceUsage().maxRSS in a helper process (bench/lib/rss-probe.ts), ru_maxrss of its one child";
 }
 
 /** Peak resident set size of one run of `cmd`, in KiB. */
@@ -69,9 +69,14 @@ export async function peakRssKiB(cmd: string[], env = benchEnv()): Promise<numbe
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const proc = Bun.spawn(cmd, { env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-  await proc.exited;
-  return (proc.resourceUsage()?.maxRSS ?? Number.NaN) / 1024;
+  const probe = Bun.spawn([process.execPath, resolve(import.meta.dir, "rss-probe.ts"), ...cmd], {
+    env,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const [out] = await Promise.all([new Response(probe.stdout).text(), probe.exited]);
+  return Number(out.trim());
 }
 
 /** Peak RSS of a live process from /proc/<pid>/status (VmHWM), in KiB. */
@@ -101,7 +106,9 @@ let gnuTime: boolean | undefined;
 
 function hasGnuTime(): boolean {
   if (gnuTime === undefined) {
+    // BENCH_RSS=rusage forces the fallback, to check it on a machine that has GNU time.
     gnuTime =
+      process.env.BENCH_RSS !== "rusage" &&
       existsSync("/usr/bin/time") &&
       Bun.spawnSync(["/usr/bin/time", "-f", "%M", "true"], { stdout: "ignore", stderr: "pipe" }).exitCode ===
         0;
