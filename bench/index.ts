@@ -2,7 +2,7 @@
  * `npm run bench`: builds the floor and the build variants, runs the four benchmarks of issue 6
  * side by side with their baselines, and writes bench/results.md (each figure next to its target).
  *
- *   bun run bench/index.ts [--quick] [--only call,wake,template,scale] [--out FILE]
+ *   bun run bench/index.ts [--quick] [--only call,wake,template,scale,fanout] [--out FILE]
  *
  * --quick cuts the trial counts (a smoke test of the harness, not figures to quote).
  */
@@ -11,6 +11,7 @@ import { cpus, loadavg, release, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { callCost } from "./call-cost.ts";
+import { failFanout } from "./fanout.ts";
 import { startBenchAgent } from "./lib/agent.ts";
 import { type Headline, progress, type SectionResult, table, verdict } from "./lib/report.ts";
 import { buildFloor, buildVariants, DIST_BIN, type Variant } from "./lib/variants.ts";
@@ -18,7 +19,7 @@ import { scale } from "./scale.ts";
 import { template } from "./template.ts";
 import { wakeLatency } from "./wake.ts";
 
-const SECTIONS = ["call", "wake", "template", "scale"] as const;
+const SECTIONS = ["call", "wake", "template", "scale", "fanout"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -115,6 +116,8 @@ if (only.has("scale")) {
     }),
   );
 }
+
+if (only.has("fanout")) results.push(await failFanout({ bin: DIST_BIN, rounds: quick ? 1 : 5 }));
 
 const headlines: Headline[] = results.flatMap((result) => result.headlines);
 const markdown = [
