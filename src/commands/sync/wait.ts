@@ -40,7 +40,7 @@ export default Object.assign(
             waiting = true;
             // The human side goes to stderr: stdout carries only the answer, for scripts.
             const which = args.any ? "any of " : "";
-            process.stderr.write(`Waiting for ${which}[${line.unmet.join(", ")}] to complete\n`);
+            console.error(`Waiting for ${which}[${line.unmet.join(", ")}] to complete`);
             progress = ProgressLine.start("", line.unmet);
           } else if (line.type === "completed") {
             progress?.stop();
