@@ -1,6 +1,6 @@
 import type * as v from "valibot";
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
-import { API_PREFIX, type WaitLine } from "../protocol/schemas.ts";
+import { API_PREFIX, type WaitLine } from "../protocol/wire.ts";
 import { AgentClient } from "./client.ts";
 
 /**

@@ -8,7 +8,7 @@ import {
   parseWith,
   type WaitLine,
   WaitLineSchema,
-} from "../protocol/schemas.ts";
+} from "../protocol/wire.ts";
 
 /** Exit code for each error the agent can answer with; anything not listed is a refusal (1). */
 const EXIT_FOR: Partial<Record<ErrorCode, number>> = {

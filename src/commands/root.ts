@@ -1,5 +1,7 @@
 import pkg from "../../package.json" with { type: "json" };
 import { defineCommand } from "../lib/command.ts";
+import exp from "./exp.ts";
+import sync from "./sync/index.ts";
 
 /**
  * The root command `unitsync`. It lives apart from main.ts so that the tools that walk the command
@@ -14,8 +16,8 @@ export default defineCommand({
   },
   subCommands: {
     agent: () => import("./agent.ts").then((m) => m.default),
-    exp: () => import("./exp.ts").then((m) => m.default),
-    sync: () => import("./sync/index.ts").then((m) => m.default),
+    exp,
+    sync,
     completion: () => import("./completion.ts").then((m) => m.default),
   },
 });

@@ -1,4 +1,4 @@
-import type { SnapshotUnit } from "../../protocol/schemas.ts";
+import type { SnapshotUnit } from "../../protocol/views.ts";
 import { STATE_STYLE } from "./palette.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { SnapshotUnit } from "../../protocol/schemas.ts";
+import type { SnapshotUnit } from "../../protocol/views.ts";
 
 type Status = SnapshotUnit["status"];
 

@@ -1,4 +1,4 @@
-import type { SnapshotResponse, SnapshotUnit } from "../../protocol/schemas.ts";
+import type { SnapshotResponse, SnapshotUnit } from "../../protocol/views.ts";
 
 /** A stretch of time on the timeline, in milliseconds after the origin. */
 export interface Span {

@@ -1,6 +1,6 @@
 import type { AgentClient } from "../../client/client.ts";
 import { ProgressLine } from "../../client/progress.ts";
-import type { StartRequest } from "../../protocol/schemas.ts";
+import type { StartRequest } from "../../protocol/requests.ts";
 
 /**
  * Sends one `start` request and follows it until the unit is started, printing Coder's lines

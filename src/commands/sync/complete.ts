@@ -1,5 +1,5 @@
 import { defineCommand } from "../../lib/command.ts";
-import { OkResponseSchema } from "../../protocol/schemas.ts";
+import { OkResponseSchema } from "../../protocol/responses.ts";
 import { socketArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_context.ts";
 

@@ -3,7 +3,8 @@ import { unreachable } from "../../client/client.ts";
 import { defineCommand } from "../../lib/command.ts";
 import { ExitCode, UnitsyncError } from "../../lib/errors.ts";
 import { resolveSocketPath } from "../../lib/paths.ts";
-import { API_PREFIX, ErrorBodySchema, type Event, EventSchema, parseWith } from "../../protocol/schemas.ts";
+import { type Event, EventSchema } from "../../protocol/views.ts";
+import { API_PREFIX, ErrorBodySchema, parseWith } from "../../protocol/wire.ts";
 import { socketArgs } from "../_args.ts";
 
 export default defineCommand({

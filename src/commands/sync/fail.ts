@@ -1,5 +1,6 @@
 import { defineCommand } from "../../lib/command.ts";
-import { MAX_REASON_LENGTH, OkResponseSchema } from "../../protocol/schemas.ts";
+import { OkResponseSchema } from "../../protocol/responses.ts";
+import { MAX_REASON_LENGTH } from "../../protocol/wire.ts";
 import { socketArgs, textOrJsonArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_context.ts";
 

@@ -1,5 +1,5 @@
 import { defineCommand } from "../../lib/command.ts";
-import { SnapshotResponseSchema } from "../../protocol/schemas.ts";
+import { SnapshotResponseSchema } from "../../protocol/views.ts";
 import { socketArgs } from "../_args.ts";
 import { clientFor } from "../_context.ts";
 

@@ -1,4 +1,8 @@
 import { defineCommand } from "../../lib/command.ts";
+import complete from "./complete.ts";
+import ping from "./ping.ts";
+import start from "./start.ts";
+import want from "./want.ts";
 
 /** `unitsync exp sync` (also `unitsync sync`): the client verbs scripts call. */
 export default defineCommand({
@@ -7,10 +11,10 @@ export default defineCommand({
     description: "Coordinate startup units through the agent (Coder's `exp sync` verbs and more)",
   },
   subCommands: {
-    ping: () => import("./ping.ts").then((m) => m.default),
-    want: () => import("./want.ts").then((m) => m.default),
-    start: () => import("./start.ts").then((m) => m.default),
-    complete: () => import("./complete.ts").then((m) => m.default),
+    ping,
+    want,
+    start,
+    complete,
     status: () => import("./status.ts").then((m) => m.default),
     list: () => import("./list.ts").then((m) => m.default),
     graph: () => import("./graph.ts").then((m) => m.default),

@@ -1,6 +1,6 @@
 import { defineCommand } from "../../lib/command.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
-import { ListResponseSchema, type UnitSummary } from "../../protocol/schemas.ts";
+import { ListResponseSchema, type UnitSummary } from "../../protocol/responses.ts";
 import { socketArgs, tableArgs } from "../_args.ts";
 import { clientFor } from "../_context.ts";
 

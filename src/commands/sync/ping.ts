@@ -1,5 +1,5 @@
 import { defineCommand } from "../../lib/command.ts";
-import { PingResponseSchema } from "../../protocol/schemas.ts";
+import { PingResponseSchema } from "../../protocol/responses.ts";
 import { socketArgs } from "../_args.ts";
 import { clientFor } from "../_context.ts";
 

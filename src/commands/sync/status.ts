@@ -1,7 +1,7 @@
 import { defineCommand } from "../../lib/command.ts";
 import { formatDuration } from "../../lib/duration.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
-import { type StatusResponse, StatusResponseSchema } from "../../protocol/schemas.ts";
+import { type StatusResponse, StatusResponseSchema } from "../../protocol/responses.ts";
 import { socketArgs, tableArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_context.ts";
 

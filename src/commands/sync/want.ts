@@ -1,5 +1,5 @@
 import { defineCommand } from "../../lib/command.ts";
-import { WantResponseSchema } from "../../protocol/schemas.ts";
+import { WantResponseSchema } from "../../protocol/responses.ts";
 import { autostartArgs, socketArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor, restPositionals } from "../_context.ts";
 

@@ -1,0 +1,44 @@
+import * as v from "valibot";
+import { nameProblem } from "../graph/names.ts";
+import { MAX_DEPENDENCIES, MAX_REASON_LENGTH } from "./wire.ts";
+
+/** The request bodies the agent accepts (strict: unknown fields are an error). */
+
+export const UnitNameSchema = v.pipe(
+  v.string(),
+  v.check(
+    (name) => nameProblem(name) === undefined,
+    (issue) => nameProblem(issue.input as string) ?? "invalid",
+  ),
+);
+
+const UnitListSchema = v.pipe(v.array(UnitNameSchema), v.minLength(1), v.maxLength(MAX_DEPENDENCIES));
+/** Milliseconds the agent waits before answering "timeout"; 0 waits forever. */
+const TimeoutSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31 - 1));
+
+export const WantRequestSchema = v.strictObject({ unit: UnitNameSchema, depends_on: UnitListSchema });
+export type WantRequest = v.InferOutput<typeof WantRequestSchema>;
+
+export const StartRequestSchema = v.strictObject({
+  unit: UnitNameSchema,
+  /** Dependencies to declare first, atomically with the start (what `run --want` sends). */
+  depends_on: v.optional(v.pipe(v.array(UnitNameSchema), v.maxLength(MAX_DEPENDENCIES))),
+  timeout_ms: TimeoutSchema,
+});
+export type StartRequest = v.InferOutput<typeof StartRequestSchema>;
+
+export const CompleteRequestSchema = v.strictObject({ unit: UnitNameSchema });
+export type CompleteRequest = v.InferOutput<typeof CompleteRequestSchema>;
+
+export const FailRequestSchema = v.strictObject({
+  unit: UnitNameSchema,
+  reason: v.optional(v.pipe(v.string(), v.maxLength(MAX_REASON_LENGTH))),
+});
+export type FailRequest = v.InferOutput<typeof FailRequestSchema>;
+
+export const WaitRequestSchema = v.strictObject({
+  units: UnitListSchema,
+  any: v.optional(v.boolean()),
+  timeout_ms: TimeoutSchema,
+});
+export type WaitRequest = v.InferOutput<typeof WaitRequestSchema>;

@@ -1,0 +1,104 @@
+import * as v from "valibot";
+
+/**
+ * The wire format between client and agent: HTTP/1.1 with JSON bodies over the unix socket,
+ * defined only in src/protocol/ (docs/protocol.md describes it for curl users). It is split by
+ * who needs what: every client call loads this module and responses.ts, so the schemas only the
+ * agent (requests.ts) or the views (views.ts) use are not built on a script's start-up path.
+ * schemas.ts re-exports them all.
+ */
+
+/** Every path is under this prefix; a breaking change gets a new one. */
+export const API_PREFIX = "/v1";
+/** Request bodies larger than this are refused with 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Most dependencies one request may declare. */
+export const MAX_DEPENDENCIES = 1000;
+/** Longest failure reason kept, in characters. */
+export const MAX_REASON_LENGTH = 2000;
+
+export const ErrorCodeSchema = v.picklist([
+  "bad_request",
+  "invalid_name",
+  "not_found",
+  "method_not_allowed",
+  "payload_too_large",
+  "unsupported_media_type",
+  "cycle",
+  "not_registered",
+  "already_started",
+  "already_completed",
+  "not_ready",
+  "failed",
+  "dependency_failed",
+  "timeout",
+  "shutting_down",
+  "internal",
+]);
+export type ErrorCode = v.InferOutput<typeof ErrorCodeSchema>;
+
+const FailureSchema = v.strictObject({ chain: v.array(v.string()), reason: v.string() });
+
+export const ErrorBodySchema = v.strictObject({
+  error: v.strictObject({
+    code: ErrorCodeSchema,
+    message: v.string(),
+    /** With "dependency_failed": each failed chain, from the awaited unit down to the failed one. */
+    failures: v.optional(v.array(FailureSchema)),
+  }),
+});
+export type ErrorBody = v.InferOutput<typeof ErrorBodySchema>;
+
+/**
+ * `start` and `wait` answer 200 with a stream of NDJSON lines: zero or more "waiting" lines (the
+ * first right away when the wait begins, more as the set shrinks), then exactly one final line:
+ * "started" / "completed", or "error".
+ */
+export const WaitLineSchema = v.variant("type", [
+  v.strictObject({ type: v.literal("waiting"), unmet: v.array(v.string()) }),
+  v.strictObject({
+    type: v.literal("started"),
+    unit: v.string(),
+    /** All direct dependencies, sorted. */
+    dependencies: v.array(v.string()),
+    waited: v.boolean(),
+  }),
+  v.strictObject({ type: v.literal("completed"), units: v.array(v.string()) }),
+  v.strictObject({ type: v.literal("error"), error: ErrorBodySchema.entries.error }),
+]);
+export type WaitLine = v.InferOutput<typeof WaitLineSchema>;
+
+/** HTTP status for each error code. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  invalid_name: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  cycle: 409,
+  not_registered: 404,
+  already_started: 409,
+  already_completed: 409,
+  not_ready: 409,
+  failed: 409,
+  dependency_failed: 424,
+  timeout: 408,
+  shutting_down: 503,
+  internal: 500,
+};
+
+/** Parses `input` with `schema`, or returns one readable message naming the field path. */
+export function parseWith<S extends v.GenericSchema>(
+  schema: S,
+  input: unknown,
+): { ok: true; value: v.InferOutput<S> } | { ok: false; message: string } {
+  const result = v.safeParse(schema, input);
+  if (result.success) return { ok: true, value: result.output };
+  const issue = result.issues[0];
+  const path = v.getDotPath(issue);
+  if (issue.type === "strict_object" && issue.expected === "never") {
+    return { ok: false, message: `unknown field ${JSON.stringify(path)}` };
+  }
+  return { ok: false, message: path ? `${path}: ${issue.message}` : issue.message };
+}
