@@ -139,7 +139,11 @@ export function unreachable(socketPath: string, cause: unknown): UnitsyncError {
       ? "no socket there"
       : code === "ECONNREFUSED" || code === "ConnectionRefused"
         ? "connection refused (the agent has stopped; the socket is stale)"
-        : (cause as Error).message || code || "unknown error";
+        : code === "ECONNRESET" || code === "ConnectionClosed"
+          ? "the connection was closed before the agent answered (did it stop?)"
+          : code === "EACCES"
+            ? "permission denied (the socket belongs to another user)"
+            : (cause as Error).message || code || "unknown error";
   return new UnitsyncError(
     `cannot reach the unitsync agent at ${socketPath}: ${why}`,
     ExitCode.unreachable,

@@ -13,6 +13,7 @@ export function nameProblem(name: string): string | undefined {
   if (length > MAX_NAME_LENGTH) {
     return `unit name is ${length} characters long; the limit is ${MAX_NAME_LENGTH}`;
   }
+  if (!name.isWellFormed()) return "unit name is not valid Unicode (it has a lone surrogate)";
   if (FORBIDDEN.test(name)) {
     return `unit name ${JSON.stringify(name)} contains whitespace or a control character`;
   }

@@ -632,6 +632,12 @@ describe("unit names", () => {
     expect(refusal(() => new Graph().want("x".repeat(129), [], 1)).code).toBe("invalid_name");
   });
 
+  test("a lone surrogate (not valid Unicode) is refused", () => {
+    for (const name of ["\ud800", "db\udfff", "\udc00x"]) {
+      expect(nameProblem(name)).toBe("unit name is not valid Unicode (it has a lone surrogate)");
+    }
+  });
+
   const whitespace: [string, string][] = [
     ["space", " "],
     ["tab", "\t"],

@@ -1,5 +1,5 @@
 import type { CommandNode } from "../command-tree.ts";
-import { flagWords, oneLine, type PathSpec, pathAliases, pathSpecs, shQuote, valueKind } from "./_spec.ts";
+import { flagWords, oneLine, type PathSpec, pathAliases, pathSpecs, shQuote, valueKind } from "./_paths.ts";
 
 /** The zsh completion script for the command tree: subcommands and flags with their descriptions. */
 export function zshCompletion(nodes: CommandNode[], version: string): string {
