@@ -46,7 +46,8 @@ export async function template({
   for (const [runner, count] of runners) {
     progress(`template: ${count} trials with ${describe(runner)}`);
     for (let trial = 0; trial < count; trial++) {
-      const prefix = `t${round++}`;
+      // Unique per run of this section too: the agent is shared, and a unit that already completed would not wait.
+      const prefix = `w${workMs}t${round++}`;
       const result = await runTemplate(runner, agent, bin, workMs, prefix);
       results.set(runner, [...(results.get(runner) ?? []), result.wall]);
       if (runner !== "polling" && runner !== "marker") {
@@ -92,7 +93,7 @@ export async function template({
     ];
   });
   const markdown = [
-    "## 3. Realistic template",
+    `## 3. Realistic template, ${workMs} ms of work per unit`,
     "",
     `30 units in ${TEMPLATE_LEVELS} levels (bench/template-dag.ts: clone, toolchains, database, migrations, IDE, apps);`,
     `each unit's work is \`sleep ${workMs / 1000}\`. All 30 unit processes are spawned at once; the wall time runs from the`,

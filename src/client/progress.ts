@@ -10,65 +10,83 @@ export interface ProgressStream {
   write(text: string): unknown;
 }
 
+/** How long a wait lasts before the live line appears: short waits never draw (or look at stderr). */
+const FIRST_DRAW_MS = 300;
+
 /**
  * One live line on stderr while `start`, `run` or `wait` waits: `⏳ my-app waiting for [db, git-clone] 12s`,
  * redrawn every second and whenever the awaited set changes, erased when the wait ends. It is drawn
  * only on a terminal: in a log file a redrawn line would be noise, so there only the plain lines
- * the commands print are left.
+ * the commands print are left. Whether stderr is a terminal is asked only once the wait has lasted
+ * FIRST_DRAW_MS: building `process.stderr` costs a Bun process ~5-10 ms of CPU, which thirty
+ * scripts starting at once on a small machine should not all pay for waits that end at once.
  */
 export class ProgressLine {
   readonly #since = Date.now();
-  readonly #timer: Timer;
+  #timer: Timer;
+  #stream: ProgressStream | undefined;
   #unmet: string[];
+  #drawn = false;
   #stopped = false;
 
   private constructor(
     readonly subject: string,
     unmet: string[],
-    readonly stream: ProgressStream,
+    stream: ProgressStream | undefined,
   ) {
     this.#unmet = unmet;
+    this.#stream = stream;
     // unref: the line never keeps the process alive by itself.
-    this.#timer = setInterval(() => this.#draw(), REDRAW_MS);
+    this.#timer = setTimeout(() => this.#begin(), stream ? 0 : FIRST_DRAW_MS);
     this.#timer.unref();
-    this.#draw();
   }
 
   /**
-   * Starts a live line about `subject` (a unit name, or "" for `wait`) waiting for `unmet`, or
-   * returns undefined when `stream` is not a terminal (or TERM=dumb).
+   * Starts a live line about `subject` (a unit name, or "" for `wait`) waiting for `unmet`, on
+   * `stream` (default: stderr, looked at later); undefined when that is not a terminal or TERM=dumb.
    */
-  static start(
-    subject: string,
-    unmet: string[],
-    stream: ProgressStream = process.stderr,
-  ): ProgressLine | undefined {
-    if (!stream.isTTY || process.env.TERM === "dumb") return undefined;
+  static start(subject: string, unmet: string[], stream?: ProgressStream): ProgressLine | undefined {
+    if ((stream && !stream.isTTY) || process.env.TERM === "dumb") return undefined;
     return new ProgressLine(subject, unmet, stream);
   }
 
-  /** The units still awaited changed: redraw at once. */
+  /** The units still awaited changed: redraw at once (once the line is showing). */
   update(unmet: string[]): void {
     this.#unmet = unmet;
-    this.#draw();
+    if (this.#drawn) this.#draw();
   }
 
   /** Erases the line; nothing is drawn afterwards. Safe to call more than once. */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearTimeout(this.#timer);
     clearInterval(this.#timer);
-    this.stream.write(ERASE);
+    if (this.#drawn) this.#stream?.write(ERASE);
   }
 
   // --- internal ---
 
-  #draw(): void {
+  #begin(): void {
     if (this.#stopped) return;
+    this.#stream ??= process.stderr;
+    if (!this.#stream.isTTY) {
+      this.#stopped = true;
+      return;
+    }
+    this.#draw();
+    this.#timer = setInterval(() => this.#draw(), REDRAW_MS);
+    this.#timer.unref();
+  }
+
+  #draw(): void {
+    const stream = this.#stream;
+    if (this.#stopped || !stream) return;
+    this.#drawn = true;
     const who = this.subject ? `${this.subject} ` : "";
     const text = `⏳ ${who}waiting for [${this.#unmet.join(", ")}] ${formatElapsed(Date.now() - this.#since)}`;
     // A pseudo-terminal may report 0 columns (no size set): assume the classic 80 then.
-    this.stream.write(ERASE + fit(text, (this.stream.columns || 80) - 1));
+    stream.write(ERASE + fit(text, (stream.columns || 80) - 1));
   }
 }
 

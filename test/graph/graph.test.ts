@@ -632,6 +632,18 @@ describe("unit names", () => {
     expect(refusal(() => new Graph().want("x".repeat(129), [], 1)).code).toBe("invalid_name");
   });
 
+  test("every character outside the surrogates is refused exactly when /[\\s\\p{Cc}]/u matches it", () => {
+    const reference = /[\s\p{Cc}]/u;
+    const disagreements: string[] = [];
+    for (let code = 0; code <= 0xffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const char = String.fromCharCode(code);
+      if ((nameProblem(`a${char}b`) !== undefined) !== reference.test(char))
+        disagreements.push(code.toString(16));
+    }
+    expect(disagreements).toEqual([]);
+  });
+
   test("a lone surrogate (not valid Unicode) is refused", () => {
     for (const name of ["\ud800", "db\udfff", "\udc00x"]) {
       expect(nameProblem(name)).toBe("unit name is not valid Unicode (it has a lone surrogate)");
