@@ -8,7 +8,10 @@ const columns: Column<UnitSummary>[] = [
   { header: "unit", cell: (u) => u.unit_name },
   { header: "status", cell: (u) => u.status },
   { header: "ready", cell: (u) => String(u.is_ready) },
+  { header: "reason", cell: (u) => u.reason ?? "" },
 ];
+/** Coder's columns: the table is exactly Coder's unless some unit failed with a reason. */
+const coderColumns = columns.slice(0, 3);
 
 export default defineCommand({
   meta: { name: "list", description: "List every unit the agent knows, sorted by name" },
@@ -17,6 +20,10 @@ export default defineCommand({
     checkColumns(columns, args.column);
     const units = await clientFor(args).get("/units", ListResponseSchema);
     if (args.output === "json") console.log(JSON.stringify(units, null, 2));
-    else console.log(units.length === 0 ? "No units registered" : renderTable(columns, units, args.column));
+    else if (units.length === 0) console.log("No units registered");
+    else {
+      const shown = units.some((unit) => unit.reason) ? columns : coderColumns;
+      console.log(renderTable(args.column ? columns : shown, units, args.column));
+    }
   },
 });
