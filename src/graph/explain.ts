@@ -25,31 +25,45 @@ export function explainWait(graph: Graph, unit: string): WaitExplanation | undef
   const best = new Map<string, Candidate>();
   // Iterative post-order over unmet dependencies (the graph is acyclic), so a long chain cannot
   // overflow the stack and a shared dependency is explained once.
-  const stack: { name: string; expanded: boolean }[] = [{ name: unit, expanded: false }];
+  const stack: Frame[] = [{ name: unit }];
+  let searched = 0;
   while (stack.length > 0) {
-    const top = stack[stack.length - 1] as { name: string; expanded: boolean };
+    const top = stack[stack.length - 1] as Frame;
     if (best.has(top.name)) {
       stack.pop();
       continue;
     }
-    // Only a pending unit is itself waiting: a running (or failed) one is the blocker, whatever
-    // edges were added after it started.
-    const waits = top.name === unit || graph.status(top.name) === "pending";
-    const unmet = waits ? graph.unmetDependencies(top.name) : [];
-    if (!top.expanded && unmet.length > 0) {
-      top.expanded = true;
-      for (const dep of unmet) if (!best.has(dep)) stack.push({ name: dep, expanded: false });
-      continue;
+    if (top.deps === undefined) {
+      // Only a pending unit is itself waiting: a running (or failed) one is the blocker, whatever
+      // edges were added after it started.
+      const waits = top.name === unit || graph.status(top.name) === "pending";
+      const unmet = waits ? graph.unmetDependencies(top.name) : [];
+      // Past the budget only the first unmet dependency is followed: the chain stays complete and
+      // true, but a status call no longer walks the whole ancestry of a unit in a huge graph.
+      top.deps = searched++ < EXPLAIN_BUDGET ? unmet : unmet.slice(0, 1);
+      if (top.deps.length > 0) {
+        for (const dep of top.deps) if (!best.has(dep)) stack.push({ name: dep });
+        continue;
+      }
     }
     stack.pop();
-    best.set(top.name, candidateFor(graph, top.name, unmet, best));
+    best.set(top.name, candidateFor(graph, top.name, top.deps, best));
   }
   const chain = [unit];
   for (let next = best.get(unit)?.next; next !== undefined; next = best.get(next)?.next) chain.push(next);
   return { chain, status: graph.status(chain[chain.length - 1] as string) };
 }
 
+/** How many units one explanation weighs all the unmet dependencies of; beyond it, only the first. */
+export const EXPLAIN_BUDGET = 500;
+
 // --- internal ---
+
+/** A unit on the search stack; `deps` are the unmet dependencies it follows, once looked at. */
+interface Frame {
+  name: string;
+  deps?: string[];
+}
 
 interface Candidate {
   /** The next unit down the chain; undefined at the blocker. */

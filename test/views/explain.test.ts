@@ -1,6 +1,6 @@
 /** explainWait: from a unit that is not ready down to what it is really waiting for. */
 import { describe, expect, test } from "bun:test";
-import { explainWait } from "../../src/graph/explain.ts";
+import { EXPLAIN_BUDGET, explainWait } from "../../src/graph/explain.ts";
 import { Graph } from "../../src/graph/index.ts";
 
 describe("explainWait", () => {
@@ -79,6 +79,21 @@ describe("explainWait", () => {
     for (let i = 0; i < depth; i++) graph.want(`u${i}`, [`u${i + 1}`], 0);
     const result = explainWait(graph, "u0");
     expect(result?.chain).toHaveLength(depth + 1);
+    expect(result?.status).toBe("not registered");
+  });
+
+  test("past the search budget the chain is still true: every step an unmet dependency, down to a blocker", () => {
+    const graph = new Graph();
+    const width = EXPLAIN_BUDGET * 3;
+    const middle = Array.from({ length: width }, (_, i) => `m${String(i).padStart(5, "0")}`);
+    graph.want("top", middle, 0);
+    for (const unit of middle) graph.want(unit, [`${unit}.dep`, "shared"], 0);
+    const result = explainWait(graph, "top");
+    const chain = result?.chain ?? [];
+    expect(chain.length).toBeGreaterThanOrEqual(3);
+    for (let i = 0; i + 1 < chain.length; i++) {
+      expect(graph.unmetDependencies(chain[i] as string)).toContain(chain[i + 1] as string);
+    }
     expect(result?.status).toBe("not registered");
   });
 });
