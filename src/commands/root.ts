@@ -5,7 +5,7 @@ import sync from "./sync/index.ts";
 
 /**
  * The root command `unitsync`. It lives apart from main.ts so that the tools that walk the command
- * tree (`unitsync completion`, scripts/gen-cli-docs.ts) can import it without running the CLI.
+ * tree (`unitsync completion`, docs/gen-cli.ts) can import it without running the CLI.
  */
 export default defineCommand({
   meta: {
