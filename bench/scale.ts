@@ -4,11 +4,12 @@
  * 1,000 clients waiting on one unit woken by one `complete`, and the agent's peak RSS.
  */
 import { readFileSync } from "node:fs";
+import { seededRandom } from "../test/_random.ts";
 import { type BenchAgent, startBenchAgent } from "./lib/agent.ts";
 import { type HeldWait, holdWait } from "./lib/held.ts";
 import { benchEnv, pool } from "./lib/proc.ts";
 import { type Headline, progress, type SectionResult, table, verdict } from "./lib/report.ts";
-import { mib, ms, rate, seededRandom } from "./lib/stats.ts";
+import { mib, ms, rate } from "./lib/stats.ts";
 
 /** Target: every waiter released within this long of the `complete`. */
 export const RELEASE_TARGET_MS = 1000;

@@ -6,10 +6,11 @@
  * (`while [ ! -f marker ]; do sleep 1; done`, released by `touch marker`).
  */
 import { join } from "node:path";
+import { seededRandom } from "../test/_random.ts";
 import type { BenchAgent } from "./lib/agent.ts";
 import { benchEnv, pool } from "./lib/proc.ts";
 import { type Headline, progress, type SectionResult, table, verdict } from "./lib/report.ts";
-import { ms, ratio, seededRandom, summarize } from "./lib/stats.ts";
+import { ms, ratio, summarize } from "./lib/stats.ts";
 
 /** Target: the median wake latency is at most this much above the `complete` process's own cost. */
 export const WAKE_TARGET_MS = 5;

@@ -161,25 +161,13 @@ describe("progress", () => {
     async () => {
       using dir = tempDir();
       await using _agent = await startAgent(dir.socket);
-      // script(1) gives the command a pseudo-terminal; what it writes there comes out on script's stdout.
-      const command = `${BIN} exp sync wait a b --socket-path ${dir.socket}`;
-      const proc = Bun.spawn(["script", "-qfec", command, "/dev/null"], {
-        env: cleanEnv(),
-        stdin: "pipe",
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      let screen = "";
-      const drained = (async () => {
-        const decoder = new TextDecoder();
-        for await (const chunk of proc.stdout) screen += decoder.decode(chunk, { stream: true });
-      })();
-      await waitFor("the live line", () => screen.includes("⏳ waiting for [a, b] "));
+      const terminal = onTerminal(`${BIN} exp sync wait a b --socket-path ${dir.socket}`);
+      await waitFor("the live line", () => terminal.screen().includes("⏳ waiting for [a, b] "));
       await finish(dir.socket, "a");
-      await waitFor("the live line to shrink", () => screen.includes("⏳ waiting for [b] "));
+      await waitFor("the live line to shrink", () => terminal.screen().includes("⏳ waiting for [b] "));
       await finish(dir.socket, "b");
-      const [exitCode] = await Promise.all([proc.exited, drained, new Response(proc.stderr).text()]);
-      expect(exitCode).toBe(0);
+      expect(await terminal.exited).toBe(0);
+      const screen = terminal.screen();
       // The line is redrawn in place (carriage return + erase line) and erased before the answer.
       expect(screen).toContain(`${ERASE_LINE}⏳ waiting for [a, b] `);
       expect(screen).toMatch(/⏳ waiting for \[a, b\] \d+s/);
@@ -193,25 +181,35 @@ describe("progress", () => {
     async () => {
       using dir = tempDir();
       await using _agent = await startAgent(dir.socket);
-      const command = `${BIN} exp sync run app --want db --socket-path ${dir.socket} -- echo app-output`;
-      const proc = Bun.spawn(["script", "-qfec", command, "/dev/null"], {
-        env: cleanEnv(),
-        stdin: "pipe",
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      let screen = "";
-      const drained = (async () => {
-        const decoder = new TextDecoder();
-        for await (const chunk of proc.stdout) screen += decoder.decode(chunk, { stream: true });
-      })();
-      await waitFor("the live line", () => screen.includes("⏳ app waiting for [db] "));
+      const terminal = onTerminal(
+        `${BIN} exp sync run app --want db --socket-path ${dir.socket} -- echo app-output`,
+      );
+      await waitFor("the live line", () => terminal.screen().includes("⏳ app waiting for [db] "));
       await finish(dir.socket, "db");
-      const [exitCode] = await Promise.all([proc.exited, drained, new Response(proc.stderr).text()]);
-      expect(exitCode).toBe(0);
-      expect(screen).toContain(
+      expect(await terminal.exited).toBe(0);
+      expect(terminal.screen()).toContain(
         `${ERASE_LINE}Unit "app" finished waiting for dependencies: [db]\r\napp-output\r\nUnit "app" completed\r\n`,
       );
     },
   );
 });
+
+/**
+ * Runs a shell command on a pseudo-terminal (script(1)), so it sees a TTY on stdout and stderr; what
+ * it draws there comes out on script's stdout, read as it arrives.
+ */
+function onTerminal(command: string): { screen: () => string; exited: Promise<number> } {
+  const proc = Bun.spawn(["script", "-qfec", command, "/dev/null"], {
+    env: cleanEnv(),
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let screen = "";
+  const drained = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stdout) screen += decoder.decode(chunk, { stream: true });
+  })();
+  const exited = Promise.all([proc.exited, drained, new Response(proc.stderr).text()]).then(([code]) => code);
+  return { screen: () => screen, exited };
+}

@@ -15,6 +15,7 @@ import {
   type Waiter,
   WaitSet,
 } from "../../src/graph/index.ts";
+import { seededRandom } from "../_random.ts";
 
 const GRAPHS = 80;
 const STEPS = 250;
@@ -52,18 +53,6 @@ type Stats = {
   failedChains: number;
   wakes: number;
 };
-
-/** A small, fast, seedable PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** The rules of DESIGN.md written the obvious way: adjacency sets, statuses, whole-graph searches. */
 class Model {
@@ -167,7 +156,7 @@ type Predicted = { kind: Outcome["kind"]; units?: string[] } | undefined;
 type Expected = { refused: GraphError["code"] } | { events: GraphEvent[]; apply: () => void };
 
 function runOne(seed: number): Stats {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const size = 5 + Math.floor(random() * 26);
   const names = Array.from({ length: size }, (_, i) => `u${i}`);

@@ -8,7 +8,8 @@ import { describe, expect, test } from "bun:test";
 import { ErrorBodySchema, parseWith } from "../../src/protocol/schemas.ts";
 import { syncInBackground, untilWaiting, waiters } from "../_background.ts";
 import { startAgent, sync, tempDir } from "../_helpers.ts";
-import { type Case, drawCase, SEEDED, seeded } from "./_cases.ts";
+import { seededRandom } from "../_random.ts";
+import { type Case, drawCase, SEEDED } from "./_cases.ts";
 import { exchange, type RawAnswer, request } from "./_raw.ts";
 
 const REQUESTS = 10_000;
@@ -28,7 +29,7 @@ describe("bad input", () => {
     await untilWaiting(dir.socket, 1);
     const before = await snapshot(dir.socket);
 
-    const random = seeded(SEED);
+    const random = seededRandom(SEED);
     const cases = Array.from({ length: REQUESTS }, () => drawCase(random));
     const problems: string[] = [];
     const tally = new Map<string, number>();

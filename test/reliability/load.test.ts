@@ -8,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { waiters } from "../_background.ts";
 import { BIN, cleanEnv, startAgent, sync, tempDir, waitFor } from "../_helpers.ts";
-import { seeded } from "./_cases.ts";
+import { seededRandom } from "../_random.ts";
 
 const UNITS = 500;
 /** Processes in their start-up at once: a started client costs CPU only until it blocks. */
@@ -150,7 +150,7 @@ interface DagUnit {
 
 /** Units that each depend on up to 3 earlier ones; those with none hang off the gate. */
 function randomDag(count: number): DagUnit[] {
-  const random = seeded(500);
+  const random = seededRandom(500);
   const name = (i: number) => `load.${String(i).padStart(3, "0")}`;
   return Array.from({ length: count }, (_, i) => {
     const deps = new Set<string>();
