@@ -8,8 +8,8 @@
 import { renderUsage } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import root from "../src/commands/root.ts";
-import type { Command } from "../src/lib/command.ts";
-import { aliasRoots, type CommandNode, loadCommandTree, walk } from "../src/lib/command-tree.ts";
+import type { Command } from "../src/lib/cli/command.ts";
+import { aliasRoots, type CommandNode, loadCommandTree, walk } from "../src/lib/cli/tree.ts";
 import { ExitCode } from "../src/lib/errors.ts";
 
 /** Where the reference is written, relative to the project root. */
@@ -17,7 +17,7 @@ export const CLI_DOCS_PATH = new URL("../docs/cli.md", import.meta.url).pathname
 
 /** The `--help` text of a command as the CLI prints it without a terminal, trailing blanks trimmed. */
 export async function helpText(node: CommandNode): Promise<string> {
-  // The same call as src/lib/cli.ts makes for --help: citty's usage with the parent path as its name.
+  // The same call as src/lib/cli/run.ts makes for --help: citty's usage with the parent path as its name.
   const parent = { meta: { name: node.path.slice(0, -1).join(" ") } } as Command;
   const text = await renderUsage(node.def, node.path.length > 1 ? parent : undefined);
   return Bun.stripANSI(text)

@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { CLI_DOCS_PATH, helpText, renderCliDocs } from "../docs/gen-cli.ts";
 import root from "../src/commands/root.ts";
-import { loadCommandTree, walk } from "../src/lib/command-tree.ts";
+import { loadCommandTree, walk } from "../src/lib/cli/tree.ts";
 import { run } from "./_helpers.ts";
 
 describe("docs/cli.md", () => {

@@ -7,7 +7,7 @@ import { type Reaper, startOrphanReaper } from "../agent/scripts/reaper.ts";
 import { type RunReport, ScriptRunner } from "../agent/scripts/runner.ts";
 import { exitStatusOf, renderSummary, summaryJson } from "../agent/scripts/summary.ts";
 import { startAgent } from "../agent/server.ts";
-import { defineCommand } from "../lib/command.ts";
+import { defineCommand } from "../lib/cli/command.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { ExitCode, UnitsyncError, usageError } from "../lib/errors.ts";
 import { resolveSocketPath } from "../lib/paths.ts";

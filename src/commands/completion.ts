@@ -1,6 +1,6 @@
 import pkg from "../../package.json" with { type: "json" };
-import { defineCommand } from "../lib/command.ts";
-import { loadCommandTree, walk } from "../lib/command-tree.ts";
+import { defineCommand } from "../lib/cli/command.ts";
+import { loadCommandTree, walk } from "../lib/cli/tree.ts";
 import { usageError } from "../lib/errors.ts";
 
 const SHELLS = ["bash", "zsh", "fish"] as const;
@@ -29,9 +29,9 @@ export default defineCommand({
     const { default: root } = await import("./root.ts");
     const nodes = [...walk(await loadCommandTree(root))];
     const renderers = {
-      bash: () => import("../lib/completion/bash.ts").then((m) => m.bashCompletion),
-      zsh: () => import("../lib/completion/zsh.ts").then((m) => m.zshCompletion),
-      fish: () => import("../lib/completion/fish.ts").then((m) => m.fishCompletion),
+      bash: () => import("../lib/cli/completion/bash.ts").then((m) => m.bashCompletion),
+      zsh: () => import("../lib/cli/completion/zsh.ts").then((m) => m.zshCompletion),
+      fish: () => import("../lib/cli/completion/fish.ts").then((m) => m.fishCompletion),
     };
     const render = await renderers[shell]();
     process.stdout.write(render(nodes, pkg.version));

@@ -1,4 +1,4 @@
-import { defineCommand } from "../lib/command.ts";
+import { defineCommand } from "../lib/cli/command.ts";
 import sync from "./sync/index.ts";
 
 /** `unitsync exp`: the Coder-compatible prefix, so `coder exp sync` scripts switch by one word. */

@@ -1,5 +1,5 @@
 import pkg from "../../package.json" with { type: "json" };
-import { defineCommand } from "../lib/command.ts";
+import { defineCommand } from "../lib/cli/command.ts";
 import exp from "./exp.ts";
 import sync from "./sync/index.ts";
 

@@ -1,7 +1,7 @@
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import { OkResponseSchema } from "../../protocol/responses.ts";
 import { socketArgs, unitArg } from "../_args.ts";
-import { checkNames, clientFor } from "../_context.ts";
+import { checkNames, clientFor } from "../_client.ts";
 
 export default defineCommand({
   meta: { name: "complete", description: "Mark a unit completed, so the units that depend on it may start" },

@@ -1,6 +1,6 @@
 import { describeEvent } from "../../agent/log.ts";
 import { unreachable } from "../../client/client.ts";
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import { ExitCode, UnitsyncError } from "../../lib/errors.ts";
 import { resolveSocketPath } from "../../lib/paths.ts";
 import { type Event, EventSchema } from "../../protocol/views.ts";

@@ -1,8 +1,8 @@
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import { OkResponseSchema } from "../../protocol/responses.ts";
 import { MAX_REASON_LENGTH } from "../../protocol/wire.ts";
 import { socketArgs, textOrJsonArgs, unitArg } from "../_args.ts";
-import { checkNames, clientFor } from "../_context.ts";
+import { checkNames, clientFor } from "../_client.ts";
 
 export default defineCommand({
   meta: {

@@ -1,7 +1,7 @@
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import { SnapshotResponseSchema } from "../../protocol/views.ts";
 import { socketArgs } from "../_args.ts";
-import { clientFor } from "../_context.ts";
+import { clientFor } from "../_client.ts";
 
 export default defineCommand({
   meta: {

@@ -1,4 +1,4 @@
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import complete from "./complete.ts";
 import ping from "./ping.ts";
 import start from "./start.ts";

@@ -1,8 +1,8 @@
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
 import { ListResponseSchema, type UnitSummary } from "../../protocol/responses.ts";
 import { socketArgs, tableArgs } from "../_args.ts";
-import { clientFor } from "../_context.ts";
+import { clientFor } from "../_client.ts";
 
 const columns: Column<UnitSummary>[] = [
   { header: "unit", cell: (u) => u.unit_name },

@@ -1,12 +1,12 @@
 import { constants } from "node:os";
 import type { AgentClient } from "../../client/client.ts";
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { UnitsyncError, usageError } from "../../lib/errors.ts";
 import { OkResponseSchema } from "../../protocol/responses.ts";
 import { MAX_REASON_LENGTH } from "../../protocol/wire.ts";
 import { autostartArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
-import { checkNames, clientFor } from "../_context.ts";
+import { checkNames, clientFor } from "../_client.ts";
 import { startUnit } from "./_start-unit.ts";
 
 /** The signals `run` passes on to its command (the ones a supervisor or a terminal sends). */

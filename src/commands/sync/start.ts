@@ -1,7 +1,7 @@
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { autostartArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
-import { checkNames, clientFor } from "../_context.ts";
+import { checkNames, clientFor } from "../_client.ts";
 import { startUnit } from "./_start-unit.ts";
 
 export default defineCommand({

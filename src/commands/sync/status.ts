@@ -1,9 +1,9 @@
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import { formatDuration } from "../../lib/duration.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
 import { type StatusResponse, StatusResponseSchema } from "../../protocol/responses.ts";
 import { socketArgs, tableArgs, unitArg } from "../_args.ts";
-import { checkNames, clientFor } from "../_context.ts";
+import { checkNames, clientFor } from "../_client.ts";
 
 type Dependency = StatusResponse["dependencies"][number];
 

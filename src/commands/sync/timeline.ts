@@ -1,10 +1,10 @@
 import { buildTimeline } from "../../client/views/timeline.ts";
 import { TIMELINE_COLUMNS, timelineJson, timelineTable } from "../../client/views/timeline-text.ts";
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import { checkColumns } from "../../lib/table.ts";
 import { SnapshotResponseSchema } from "../../protocol/views.ts";
 import { socketArgs, tableArgs } from "../_args.ts";
-import { clientFor } from "../_context.ts";
+import { clientFor } from "../_client.ts";
 
 export default defineCommand({
   meta: {

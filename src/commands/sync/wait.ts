@@ -1,8 +1,8 @@
 import { ProgressLine } from "../../client/progress.ts";
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { autostartArgs, socketArgs, textOrJsonArgs } from "../_args.ts";
-import { checkNames, clientFor, restPositionals } from "../_context.ts";
+import { checkNames, clientFor, restPositionals } from "../_client.ts";
 
 export default Object.assign(
   defineCommand({

@@ -1,7 +1,7 @@
-import { defineCommand } from "../../lib/command.ts";
+import { defineCommand } from "../../lib/cli/command.ts";
 import { WantResponseSchema } from "../../protocol/responses.ts";
 import { autostartArgs, socketArgs, unitArg } from "../_args.ts";
-import { checkNames, clientFor, restPositionals } from "../_context.ts";
+import { checkNames, clientFor, restPositionals } from "../_client.ts";
 
 export default Object.assign(
   defineCommand({

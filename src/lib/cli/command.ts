@@ -2,10 +2,10 @@
  * Commands are citty command definitions (`CommandDef`, `ArgsDef`); this module parses their
  * arguments without loading citty's runtime. citty's module imports node:util at start, which costs
  * every client call about 5 ms, the whole start-up budget of a script's `exp sync` call; citty itself
- * is loaded lazily, only to render `--help` (see src/lib/cli.ts).
+ * is loaded lazily, only to render `--help` (see src/lib/cli/run.ts).
  */
 import type { ArgDef, ArgsDef, CommandDef, ParsedArgs } from "citty";
-import { usageError } from "./errors.ts";
+import { usageError } from "../errors.ts";
 
 /** A command: citty's definition, plus `variadic` for leaves that take more positionals than declared. */
 // biome-ignore lint/suspicious/noExplicitAny: each leaf command has its own argument types

@@ -1,5 +1,13 @@
-import type { CommandNode } from "../command-tree.ts";
-import { flagWords, oneLine, type PathSpec, pathAliases, pathSpecs, shQuote, valueKind } from "./_paths.ts";
+import type { CommandNode } from "../tree.ts";
+import {
+  flagWords,
+  oneLine,
+  type PathSpec,
+  pathAliases,
+  pathSpecs,
+  shQuote,
+  valueKind,
+} from "./command-specs.ts";
 
 /** The zsh completion script for the command tree: subcommands and flags with their descriptions. */
 export function zshCompletion(nodes: CommandNode[], version: string): string {

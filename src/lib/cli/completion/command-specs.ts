@@ -1,4 +1,4 @@
-import { aliasRoots, type CommandNode, type Flag } from "../command-tree.ts";
+import { aliasRoots, type CommandNode, type Flag } from "../tree.ts";
 
 /** What a shell needs to know about one command path to complete the word after it. */
 export interface PathSpec {
@@ -83,7 +83,7 @@ export function oneLine(description: string): string {
  */
 const COMMAND_TAILS = new Set(["run"]);
 
-/** `--help` is accepted by every command and `--version` by the root: src/lib/cli.ts adds them. */
+/** `--help` is accepted by every command and `--version` by the root: src/lib/cli/run.ts adds them. */
 function flagsOf(node: CommandNode): Flag[] {
   const builtin = (name: string, alias: string, description: string): Flag => ({
     name,

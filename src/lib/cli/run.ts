@@ -1,6 +1,6 @@
 import type { CommandDef } from "citty";
+import { ExitCode, UnitsyncError, usageError } from "../errors.ts";
 import { type Command, parseArgs } from "./command.ts";
-import { ExitCode, UnitsyncError, usageError } from "./errors.ts";
 
 export type { Command } from "./command.ts";
 

@@ -1,5 +1,5 @@
-import type { CommandNode } from "../command-tree.ts";
-import { type PathSpec, pathAliases, pathSpecs, shQuote, valueKind } from "./_paths.ts";
+import type { CommandNode } from "../tree.ts";
+import { type PathSpec, pathAliases, pathSpecs, shQuote, valueKind } from "./command-specs.ts";
 
 /** The bash completion script for the command tree (also used by zsh's bashcompinit if wanted). */
 export function bashCompletion(nodes: CommandNode[], version: string): string {

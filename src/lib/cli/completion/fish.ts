@@ -1,5 +1,5 @@
-import type { CommandNode, Flag } from "../command-tree.ts";
-import { oneLine, type PathSpec, pathAliases, pathSpecs, valueKind } from "./_paths.ts";
+import type { CommandNode, Flag } from "../tree.ts";
+import { oneLine, type PathSpec, pathAliases, pathSpecs, valueKind } from "./command-specs.ts";
 
 /** The fish completion script for the command tree. */
 export function fishCompletion(nodes: CommandNode[], version: string): string {
