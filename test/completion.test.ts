@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, cleanEnv, run, startAgent, sync, tempDir } from "./_helpers.ts";
+import { missing } from "./_tools.ts";
 
 const scripts: Record<string, string> = {};
 
@@ -56,7 +57,7 @@ describe("unitsync completion", () => {
     });
   });
 
-  describe.skipIf(!Bun.which("zsh"))("zsh", () => {
+  describe.skipIf(missing("zsh"))("zsh", () => {
     test("passes zsh's syntax check", async () => {
       using dir = tempDir();
       writeFileSync(join(dir.path, "_unitsync"), scripts.zsh as string);
@@ -85,7 +86,7 @@ describe("unitsync completion", () => {
     });
   });
 
-  describe.skipIf(!Bun.which("fish"))("fish", () => {
+  describe.skipIf(missing("fish"))("fish", () => {
     const cases: [line: string, expected: string[]][] = [
       ["unitsync ", ["agent", "completion", "exp", "sync"]],
       ["unitsync exp sync st", ["start", "status"]],

@@ -9,6 +9,7 @@ import { renderDot } from "../../src/client/views/dot.ts";
 import { graphJson } from "../../src/client/views/graph-json.ts";
 import { renderMermaid } from "../../src/client/views/mermaid.ts";
 import { STATE_STYLE } from "../../src/client/views/palette.ts";
+import { missing } from "../_tools.ts";
 import { snapshotOf } from "./_support.ts";
 
 const WEIRD = 'we"ird\\name[1]';
@@ -50,7 +51,7 @@ describe("graph -o dot", () => {
     expect(edges.sort()).toEqual(EXPECTED_EDGES);
   });
 
-  test.skipIf(!Bun.which("dot"))("renders with Graphviz", async () => {
+  test.skipIf(missing("dot"))("renders with Graphviz", async () => {
     const proc = Bun.spawn(["dot", "-Tsvg"], { stdin: new Blob([dot]), stdout: "pipe", stderr: "pipe" });
     const [out, err, code] = await Promise.all([
       new Response(proc.stdout).text(),

@@ -1,0 +1,64 @@
+/**
+ * External tools that some tests need. On a developer machine a missing tool skips the tests that
+ * need it, with one line on stderr naming the tool and how to install it, so `npm ci && npm test`
+ * passes on a machine with only Node. CI (`.ci/run`, which installs every tool) sets
+ * UNITSYNC_REQUIRE_TOOLS=1: a missing tool is then a failing test, so nothing goes unchecked there.
+ *
+ *   test.skipIf(missing("shellcheck"))("passes shellcheck", ...)
+ *   describe.skipIf(missing("zsh"))("zsh", () => { ... })
+ */
+import { test } from "bun:test";
+
+/** Every tool a test may need, with the package that provides it (Debian, then Homebrew). */
+export const TOOLS = {
+  shellcheck: { apt: "shellcheck", brew: "shellcheck" },
+  zsh: { apt: "zsh", brew: "zsh" },
+  fish: { apt: "fish", brew: "fish" },
+  dot: { apt: "graphviz", brew: "graphviz" },
+  "redis-server": { apt: "redis-server", brew: "redis" },
+  make: { apt: "make", brew: "make" },
+  "s6-svscan": { apt: "s6", brew: "s6" },
+  file: { apt: "file", brew: "file-formula" },
+  // Linux only: there is no Homebrew formula to offer.
+  "systemd-analyze": { apt: "systemd" },
+} as const satisfies Record<string, { apt: string; brew?: string }>;
+
+/** A tool named in TOOLS. */
+export type Tool = keyof typeof TOOLS;
+
+/** Whether UNITSYNC_REQUIRE_TOOLS=1 turns a missing tool into a failure (CI). */
+export const REQUIRE_TOOLS = process.env.UNITSYNC_REQUIRE_TOOLS === "1";
+
+/**
+ * True when `tool` is not on PATH, for `test.skipIf` / `describe.skipIf` (call it where tests are
+ * declared, not inside a test). The first time a tool is found missing it prints one line saying so
+ * (bun test runs every file in one process, so that is once per run); with UNITSYNC_REQUIRE_TOOLS=1
+ * it registers a failing test `<tool> is installed` instead.
+ */
+export function missing(tool: Tool): boolean {
+  if (Bun.which(tool)) return false;
+  if (!reported.has(tool)) {
+    reported.add(tool);
+    const message = `${tool} is not installed: the tests that need it are skipped (${howToInstall(tool)})`;
+    if (REQUIRE_TOOLS) {
+      test(`${tool} is installed (UNITSYNC_REQUIRE_TOOLS=1)`, () => {
+        throw new Error(
+          `${tool} is not installed and UNITSYNC_REQUIRE_TOOLS=1 requires it: ${howToInstall(tool)}`,
+        );
+      });
+    } else {
+      console.error(`skip: ${message}`);
+    }
+  }
+  return true;
+}
+
+/** How to get `tool`: "apt-get install graphviz, or brew install graphviz". */
+export function howToInstall(tool: Tool): string {
+  const packages: { apt: string; brew?: string } = TOOLS[tool];
+  return `apt-get install ${packages.apt}${packages.brew ? `, or brew install ${packages.brew}` : ""}`;
+}
+
+// --- internal ---
+
+const reported = new Set<Tool>();
