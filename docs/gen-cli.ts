@@ -2,8 +2,8 @@
  * Writes docs/cli.md, the command reference, from the command definitions themselves: every
  * section holds the same text as `unitsync <command> --help`, so the page cannot drift from the
  * binary (test/cli-docs.test.ts fails when docs/cli.md is stale).
- *   bun run docs/gen-cli.ts           rewrite docs/cli.md (npm run docs)
- *   bun run docs/gen-cli.ts --check   exit 1 if docs/cli.md is not up to date
+ *   npx bun docs/gen-cli.ts           rewrite docs/cli.md (npm run docs)
+ *   npx bun docs/gen-cli.ts --check   exit 1 if docs/cli.md is not up to date
  */
 import { renderUsage } from "citty";
 import pkg from "../package.json" with { type: "json" };
