@@ -1,4 +1,5 @@
-import { compareNames, type Graph } from "./graph.ts";
+import type { Graph } from "./graph.ts";
+import { compareNames } from "./names.ts";
 import type { NodeStatus } from "./types.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { assertValidName } from "./names.ts";
+import { assertValidName, compareNames } from "./names.ts";
 import {
   GraphError,
   type GraphEvent,
@@ -136,7 +136,7 @@ export class Graph {
   /** The direct dependencies that are not completed yet, sorted. */
   unmetDependencies(unit: string): string[] {
     const deps = this.#nodes.get(unit)?.deps ?? [];
-    return [...deps].filter((dep) => this.status(dep) !== "completed").sort();
+    return [...deps].filter((dep) => this.status(dep) !== "completed").sort(compareNames);
   }
 
   /** Direct dependencies in declaration order. */
@@ -157,17 +157,32 @@ export class Graph {
    */
   failedChain(unit: string, includeSelf = false): string[] | undefined {
     if (includeSelf && this.status(unit) === "failed") return [unit];
-    const parent = new Map<string, string>([[unit, unit]]);
-    const queue = [unit];
+    return this.traverse(unit, "down", (dep) => {
+      const status = this.status(dep);
+      return status === "failed" ? "found" : status === "completed" ? "leaf" : "through";
+    });
+  }
+
+  /**
+   * Breadth-first search from `from` along one direction of the edges ("down" to dependencies, "up"
+   * to dependents), the one traversal every search of the graph is made of (as s6-rc's libs6rc has
+   * one closure parameterised by direction). `visit` is called once for each unit reached, `from`
+   * excluded, and says whether to go on through it, stop there ("leaf"), or end the search
+   * ("found"). Returns the shortest path from `from` to the found unit (both included), or
+   * undefined when nothing was found.
+   */
+  traverse(from: string, direction: Direction, visit: (unit: string) => Visit): string[] | undefined {
+    const parent = new Map<string, string>([[from, from]]);
+    const queue = [from];
     for (let i = 0; i < queue.length; i++) {
       const current = queue[i] as string;
-      for (const dep of this.#nodes.get(current)?.deps ?? []) {
-        if (parent.has(dep)) continue;
-        const status = this.status(dep);
-        if (status === "completed") continue;
-        parent.set(dep, current);
-        if (status === "failed") return pathBack(parent, dep);
-        queue.push(dep);
+      const node = this.#nodes.get(current);
+      for (const next of (direction === "down" ? node?.deps : node?.dependents) ?? []) {
+        if (parent.has(next)) continue;
+        parent.set(next, current);
+        const verdict = visit(next);
+        if (verdict === "found") return pathBack(parent, next);
+        if (verdict === "through") queue.push(next);
       }
     }
     return undefined;
@@ -243,40 +258,22 @@ export class Graph {
   /** Whether any of `candidates` depends, directly or transitively, on `unit`. */
   #dependedOnByAny(unit: string, candidates: readonly string[]): boolean {
     const wanted = new Set(candidates);
-    const seen = new Set([unit]);
-    const queue = [unit];
-    for (let i = 0; i < queue.length; i++) {
-      for (const dependent of this.#nodes.get(queue[i] as string)?.dependents ?? []) {
-        if (wanted.has(dependent)) return true;
-        if (seen.has(dependent)) continue;
-        seen.add(dependent);
-        queue.push(dependent);
-      }
-    }
-    return false;
+    return (
+      this.traverse(unit, "up", (dependent) => (wanted.has(dependent) ? "found" : "through")) !== undefined
+    );
   }
 
   /** A shortest path of dependency edges from `from` to `to` (both included), if one exists. */
   #path(from: string, to: string): string[] | undefined {
-    const parent = new Map<string, string>([[from, from]]);
-    const queue = [from];
-    for (let i = 0; i < queue.length; i++) {
-      const current = queue[i] as string;
-      for (const dep of this.#nodes.get(current)?.deps ?? []) {
-        if (parent.has(dep)) continue;
-        parent.set(dep, current);
-        if (dep === to) return pathBack(parent, dep);
-        queue.push(dep);
-      }
-    }
-    return undefined;
+    return this.traverse(from, "down", (dep) => (dep === to ? "found" : "through"));
   }
 }
 
-/** Orders names by code unit, the same on every machine (no locale). */
-export function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+/** Which edges a traversal follows: "down" from a unit to its dependencies, "up" to its dependents. */
+export type Direction = "down" | "up";
+
+/** What a traversal does at a unit it reaches: go on through it, stop there, or end the search. */
+export type Visit = "through" | "leaf" | "found";
 
 // --- internal ---
 

@@ -1,5 +1,5 @@
-export { compareNames, Graph } from "./graph.ts";
-export { assertValidName, MAX_NAME_LENGTH, nameProblem } from "./names.ts";
+export { type Direction, Graph, type Visit } from "./graph.ts";
+export { assertValidName, compareNames, MAX_NAME_LENGTH, nameProblem } from "./names.ts";
 export * from "./types.ts";
 export {
   describeFailure,

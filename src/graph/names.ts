@@ -32,6 +32,11 @@ export function assertValidName(name: string): void {
   if (problem) throw new GraphError("invalid_name", problem);
 }
 
+/** Orders names by UTF-16 code unit, the same on every machine (no locale): every sorted list of units. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 // --- internal ---
 
 function isLowSurrogate(code: number): boolean {

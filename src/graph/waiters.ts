@@ -165,13 +165,9 @@ function failure(graph: Graph, chain: string[]): FailedDependency {
  */
 function upstream(graph: Graph, unit: string): Set<string> {
   const seen = new Set([unit]);
-  const queue = [unit];
-  for (let i = 0; i < queue.length; i++) {
-    for (const dependent of graph.dependentsOf(queue[i] as string)) {
-      if (seen.has(dependent)) continue;
-      seen.add(dependent);
-      if (graph.status(dependent) !== "completed") queue.push(dependent);
-    }
-  }
+  graph.traverse(unit, "up", (dependent) => {
+    seen.add(dependent);
+    return graph.status(dependent) === "completed" ? "leaf" : "through";
+  });
   return seen;
 }

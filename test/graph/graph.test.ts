@@ -799,3 +799,61 @@ describe("failedChain on the graph", () => {
     expect(graph.failedChain("mid")).toEqual(["mid", "root"]);
   });
 });
+
+describe("traverse: the one breadth-first search, in either direction", () => {
+  // app -> {web, db}, web -> db -> disk, web -> cache
+  const diamond = () => {
+    const graph = new Graph();
+    graph.want("app", ["web", "db"], 0);
+    graph.want("web", ["db", "cache"], 0);
+    graph.want("db", ["disk"], 0);
+    return graph;
+  };
+
+  test("down follows dependencies, visiting each unit once, nearest first", () => {
+    const seen: string[] = [];
+    const path = diamond().traverse("app", "down", (unit) => {
+      seen.push(unit);
+      return "through";
+    });
+    expect(path).toBeUndefined();
+    expect(seen).toEqual(["web", "db", "cache", "disk"]);
+  });
+
+  test("up follows dependents", () => {
+    const seen: string[] = [];
+    diamond().traverse("disk", "up", (unit) => {
+      seen.push(unit);
+      return "through";
+    });
+    expect(seen).toEqual(["db", "app", "web"]);
+  });
+
+  test("found ends the search with the shortest path, both ends included", () => {
+    expect(diamond().traverse("app", "down", (unit) => (unit === "disk" ? "found" : "through"))).toEqual([
+      "app",
+      "db",
+      "disk",
+    ]);
+    expect(diamond().traverse("disk", "up", (unit) => (unit === "web" ? "found" : "through"))).toEqual([
+      "disk",
+      "db",
+      "web",
+    ]);
+  });
+
+  test("leaf is visited but not gone through", () => {
+    const seen: string[] = [];
+    const path = diamond().traverse("app", "down", (unit) => {
+      seen.push(unit);
+      if (unit === "disk") return "found";
+      return unit === "db" ? "leaf" : "through";
+    });
+    expect(path).toBeUndefined();
+    expect(seen).toEqual(["web", "db", "cache"]);
+  });
+
+  test("an unknown start reaches nothing", () => {
+    expect(diamond().traverse("nobody", "down", () => "found")).toBeUndefined();
+  });
+});

@@ -1,4 +1,4 @@
-import { Graph, GraphError } from "../../graph/index.ts";
+import { compareNames, Graph, GraphError } from "../../graph/index.ts";
 import { nameProblem } from "../../graph/names.ts";
 
 /**
@@ -166,7 +166,7 @@ export function planScripts(sources: readonly ScriptSource[]): ScriptPlan {
     }
   }
   errors.push(...cycles(scripts));
-  scripts.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+  scripts.sort((a, b) => compareNames(a.unit, b.unit));
   return { scripts: errors.length > 0 ? [] : scripts, errors, warnings };
 }
 

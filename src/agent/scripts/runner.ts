@@ -1,5 +1,11 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { describeFailure, evaluate, type FailedDependency, GraphError } from "../../graph/index.ts";
+import {
+  compareNames,
+  describeFailure,
+  evaluate,
+  type FailedDependency,
+  GraphError,
+} from "../../graph/index.ts";
 import type { AgentLog } from "../log.ts";
 import type { AgentState } from "../state.ts";
 import type { PlannedScript } from "./headers.ts";
@@ -332,7 +338,7 @@ export class ScriptRunner {
     clearTimeout(this.#timer);
     const order = (run: Run) => run.startedAt ?? Number.POSITIVE_INFINITY;
     const results = [...this.#runs]
-      .sort((a, b) => order(a) - order(b) || (a.script.unit < b.script.unit ? -1 : 1))
+      .sort((a, b) => order(a) - order(b) || compareNames(a.script.unit, b.script.unit))
       .map((run) => run.result as ScriptResult);
     const report: RunReport = {
       results,

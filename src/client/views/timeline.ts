@@ -1,3 +1,4 @@
+import { compareNames } from "../../graph/names.ts";
 import type { SnapshotResponse, SnapshotUnit } from "../../protocol/views.ts";
 
 /** A stretch of time on the timeline, in milliseconds after the origin. */
@@ -177,7 +178,7 @@ function compareRows(a: TimelineRow, b: TimelineRow): number {
     const d = (ka[i] as number) - (kb[i] as number);
     if (d !== 0 && !Number.isNaN(d)) return d;
   }
-  return a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0;
+  return compareNames(a.unit, b.unit);
 }
 
 /** Whether `a` (ending at aEnd) should be preferred over `b`: later end, then earlier start, then name. */
