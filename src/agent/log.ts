@@ -1,4 +1,5 @@
 import { createConsola } from "consola";
+import { describeEvent } from "../protocol/event-text.ts";
 import type { Event } from "../protocol/schemas.ts";
 
 export type LogFormat = "text" | "json";
@@ -33,23 +34,4 @@ export function createAgentLog(format: LogFormat): AgentLog {
     info: (message) => consola.info(message),
     warn: (message) => consola.warn(message),
   };
-}
-
-/** A state change in words, e.g. `unit "db" completed`. */
-export function describeEvent(event: Event): string {
-  const unit = `unit "${event.unit}"`;
-  switch (event.type) {
-    case "registered":
-      return `${unit} registered`;
-    case "dependencies_added":
-      return `${unit} declared dependencies: [${event.depends_on?.join(", ")}]`;
-    case "waiting":
-      return `${unit} is waiting for: [${event.unmet?.join(", ")}]`;
-    case "started":
-      return `${unit} started`;
-    case "completed":
-      return `${unit} completed`;
-    case "failed":
-      return `${unit} failed${event.reason ? `: ${event.reason}` : ""}`;
-  }
 }

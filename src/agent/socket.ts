@@ -1,55 +1,7 @@
-import { chmodSync, linkSync, lstatSync, mkdirSync, type Stats, unlinkSync } from "node:fs";
-import { dirname } from "node:path";
+import { chmodSync, linkSync, lstatSync, type Stats, unlinkSync } from "node:fs";
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
-import { API_PREFIX } from "../protocol/schemas.ts";
-
-/** What answers at a socket path. */
-export type Probe = "absent" | "stale" | "unitsync" | "foreign";
-
-/**
- * Makes sure the socket's directory exists (created 0700) and is safe to use: a real directory, not
- * a symbolic link, owned by this user.
- */
-export function ensureSocketDir(socketPath: string): void {
-  const dir = dirname(socketPath);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const stats = lstatSync(dir);
-  const refuse = (why: string) =>
-    new UnitsyncError(`refusing socket directory ${dir}: ${why}`, ExitCode.refused, "unsafe_socket_dir");
-  if (stats.isSymbolicLink()) throw refuse("it is a symbolic link");
-  if (!stats.isDirectory()) throw refuse("it is not a directory");
-  const uid = process.getuid?.();
-  if (uid !== undefined && stats.uid !== uid)
-    throw refuse(`it is owned by uid ${stats.uid}, not by this user (uid ${uid})`);
-  // Whoever may write to the directory may replace the socket with their own and answer our
-  // clients; the sticky bit (as on /tmp) forbids removing another user's file, which is enough.
-  const STICKY = 0o1000;
-  if ((stats.mode & 0o022) !== 0 && (stats.mode & STICKY) === 0) {
-    throw refuse(
-      `it is writable by other users (mode ${(stats.mode & 0o777).toString(8).padStart(4, "0")}); use a private directory (chmod 700)`,
-    );
-  }
-}
-
-/** Asks whatever is at `socketPath` whether it is a unitsync agent. */
-export async function probeSocket(socketPath: string, timeoutMs = 2000): Promise<Probe> {
-  try {
-    const res = await fetch(`http://unitsync${API_PREFIX}/ping`, {
-      unix: socketPath,
-      proxy: false as unknown as string,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const body = (await res.json().catch(() => undefined)) as { agent?: unknown } | undefined;
-    return res.ok && body?.agent === "unitsync" ? "unitsync" : "foreign";
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ENOENT" || code === "FailedToOpenSocket")
-      return lstatOrUndefined(socketPath) ? "stale" : "absent";
-    if (code === "ECONNREFUSED" || code === "ConnectionRefused") return "stale";
-    // Something accepted the connection but did not answer like an agent (or not in time).
-    return lstatOrUndefined(socketPath) ? "foreign" : "absent";
-  }
-}
+import { ensureSocketDir } from "../lib/socket-dir.ts";
+import { probeSocket } from "../protocol/probe.ts";
 
 /**
  * Binds a server at `socketPath` without ever replacing a live one: the server is bound at a private

@@ -1,12 +1,10 @@
-import type * as v from "valibot";
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
-import { API_PREFIX, type WaitLine } from "../protocol/wire.ts";
-import { AgentClient } from "./client.ts";
+import { besideSocket } from "../lib/socket-path.ts";
 
 /**
  * Autostart: the verbs that need an agent (`want`, `start`, `run`, `wait`) start one in the
  * background when none answers at their socket path. Nothing here runs while an agent answers:
- * the client only overrides its calls to catch "unreachable", and the launcher is loaded then.
+ * the client calls the recovery hook only on "unreachable", and what launching needs is loaded then.
  */
 
 /** Environment variable that turns autostart off (`0`, `false`, `no`, `off`). */
@@ -28,77 +26,19 @@ export function autostartEnabled(
 
 /** The log file of an autostarted agent: beside the socket, named after it (`agent.sock` logs to `agent.log`). */
 export function autostartLogPath(socketPath: string): string {
-  const slash = socketPath.lastIndexOf("/");
-  const name = socketPath.slice(slash + 1);
-  const base = name.endsWith(".sock") && name.length > 5 ? name.slice(0, -5) : name;
-  return `${socketPath.slice(0, slash + 1)}${base}.log`;
+  return besideSocket(socketPath, ".log");
 }
 
 /**
- * An AgentClient that, when its first request finds nobody at the socket, retries a socket that
- * refuses connections for a moment (an agent may be starting), then, if autostart is on, starts an
- * agent and sends the request again. Only a request that never reached an agent is retried.
+ * The client's recovery hook for the verbs that need an agent: when a request finds nobody at the
+ * socket, retry a socket that refuses connections for a moment (an agent may be starting), then, if
+ * autostart is on, start an agent; the client then sends the request again.
  */
-export class AutostartClient extends AgentClient {
-  #recovered = false;
-
-  constructor(
-    socketPath: string,
-    readonly autostart: boolean,
-  ) {
-    super(socketPath);
-  }
-
-  override async get<S extends v.GenericSchema>(path: string, schema: S): Promise<v.InferOutput<S>> {
-    try {
-      return await super.get(path, schema);
-    } catch (error) {
-      await this.#recover(error);
-      return super.get(path, schema);
-    }
-  }
-
-  override async post<S extends v.GenericSchema>(
-    path: string,
-    body: unknown,
-    schema: S,
-  ): Promise<v.InferOutput<S>> {
-    try {
-      return await super.post(path, body, schema);
-    } catch (error) {
-      await this.#recover(error);
-      return super.post(path, body, schema);
-    }
-  }
-
-  override async *stream(
-    path: string,
-    body: unknown,
-    signal?: AbortSignal,
-  ): AsyncGenerator<Exclude<WaitLine, { type: "error" }>> {
-    let answered = false;
-    try {
-      for await (const line of super.stream(path, body, signal)) {
-        answered = true;
-        yield line;
-      }
-      return;
-    } catch (error) {
-      // Once the agent has answered, the request reached it: sending it again could act twice.
-      if (answered) throw error;
-      await this.#recover(error);
-    }
-    yield* super.stream(path, body, signal);
-  }
-
-  // --- internal ---
-
-  /** Makes an agent answer, or rethrows `error`. */
-  async #recover(error: unknown): Promise<void> {
-    if (this.#recovered || !(error instanceof UnitsyncError) || error.code !== "unreachable") throw error;
-    this.#recovered = true;
-    await ensureAgent(this.socketPath, this.autostart, error);
-  }
+export function autostartRecovery(
+  socketPath: string,
+  autostart: boolean,
+): (error: UnitsyncError) => Promise<void> {
+  return (error) => ensureAgent(socketPath, autostart, error);
 }
 
 /**
@@ -109,7 +49,10 @@ export class AutostartClient extends AgentClient {
  * every client ends up talking to the winner.
  */
 export async function ensureAgent(socketPath: string, autostart: boolean, original: Error): Promise<void> {
-  const { probeSocket, ensureSocketDir } = await import("../agent/socket.ts");
+  const [{ probeSocket, probeAgent }, { ensureSocketDir }] = await Promise.all([
+    import("../protocol/probe.ts"),
+    import("../lib/socket-dir.ts"),
+  ]);
   let probe = await probeSocket(socketPath, 1000);
   for (const deadline = Date.now() + REFUSED_RETRY_MS; probe === "stale" && Date.now() < deadline; ) {
     await Bun.sleep(50);
@@ -139,7 +82,7 @@ export async function ensureAgent(socketPath: string, autostart: boolean, origin
   proc.unref();
 
   for (const deadline = Date.now() + AUTOSTART_DEADLINE_MS; Date.now() < deadline; ) {
-    const pid = await pingPid(socketPath);
+    const { pid } = await probeAgent(socketPath, 1000);
     if (pid !== undefined) {
       if (pid === proc.pid) {
         process.stderr.write(
@@ -168,21 +111,6 @@ function agentCommand(): string[] {
   return Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/")
     ? [process.execPath]
     : [process.execPath, Bun.main];
-}
-
-/** The pid of the unitsync agent answering at the socket, or undefined when none does. */
-async function pingPid(socketPath: string): Promise<number | undefined> {
-  try {
-    const res = await fetch(`http://unitsync${API_PREFIX}/ping`, {
-      unix: socketPath,
-      proxy: false as unknown as string,
-      signal: AbortSignal.timeout(1000),
-    });
-    const body = (await res.json()) as { agent?: unknown; pid?: unknown };
-    return body.agent === "unitsync" && typeof body.pid === "number" ? body.pid : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function lastLine(text: string): string {

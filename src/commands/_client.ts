@@ -1,8 +1,8 @@
-import { AutostartClient, autostartEnabled } from "../client/autostart.ts";
+import { autostartEnabled, autostartRecovery } from "../client/autostart.ts";
 import { AgentClient } from "../client/client.ts";
 import { nameProblem } from "../graph/names.ts";
 import { UnitsyncError } from "../lib/errors.ts";
-import { resolveSocketPath } from "../lib/paths.ts";
+import { resolveSocketPath } from "../lib/socket-path.ts";
 
 /**
  * The client for the socket the command's flags (or environment) name. With `{ autostart: true }`
@@ -16,7 +16,9 @@ export function clientFor(
 ): AgentClient {
   const socketPath = resolveSocketPath(args["socket-path"]);
   if (!options.autostart) return new AgentClient(socketPath);
-  return new AutostartClient(socketPath, autostartEnabled(args.autostart));
+  return new AgentClient(socketPath, {
+    recover: autostartRecovery(socketPath, autostartEnabled(args.autostart)),
+  });
 }
 
 /** Refuses an invalid unit name before anything is sent (exit 1, like the agent would). */

@@ -10,7 +10,7 @@ import { startAgent } from "../agent/server.ts";
 import { defineCommand } from "../lib/cli/command.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { ExitCode, UnitsyncError, usageError } from "../lib/errors.ts";
-import { resolveSocketPath } from "../lib/paths.ts";
+import { resolveSocketPath } from "../lib/socket-path.ts";
 import { socketArgs } from "./_args.ts";
 
 export default defineCommand({

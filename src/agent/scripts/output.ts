@@ -1,4 +1,5 @@
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { besideSocket } from "../../lib/socket-path.ts";
 import type { LogFormat } from "../log.ts";
 
 /** Which of a script's output streams a line came from. */
@@ -68,16 +69,10 @@ export class LineSplitter {
  * directory never share logs and `$XDG_RUNTIME_DIR` does not get a generic `logs` directory.
  */
 export function defaultLogDir(socketPath: string): string {
-  return join(dirname(socketPath), `${socketBaseName(socketPath)}-logs`);
+  return besideSocket(socketPath, "-logs");
 }
 
 /** A unit's log file: `<log-dir>/<unit>.log`, with `/` (legal in unit names) replaced so it stays in the directory. */
 export function logFileFor(logDir: string, unit: string): string {
   return join(logDir, `${unit.replaceAll("/", "_")}.log`);
-}
-
-/** The socket's file name without a `.sock` extension (`agent.sock` gives `agent`). */
-export function socketBaseName(socketPath: string): string {
-  const name = socketPath.slice(socketPath.lastIndexOf("/") + 1);
-  return name.endsWith(".sock") && name.length > ".sock".length ? name.slice(0, -".sock".length) : name;
 }

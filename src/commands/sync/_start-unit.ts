@@ -17,7 +17,7 @@ export async function startUnit(
   let waitedFor: string[] | undefined;
   let progress: ProgressLine | undefined;
   try {
-    for await (const line of client.stream("/start", request, signal)) {
+    for await (const line of client.start(request, signal)) {
       if (line.type === "waiting") {
         if (waitedFor) {
           progress?.update(line.unmet);

@@ -1,5 +1,4 @@
 import { defineCommand } from "../../lib/cli/command.ts";
-import { OkResponseSchema } from "../../protocol/responses.ts";
 import { socketArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 
@@ -8,7 +7,7 @@ export default defineCommand({
   args: { ...unitArg, ...socketArgs },
   async run({ args }) {
     checkNames(args.unit);
-    await clientFor(args).post("/complete", { unit: args.unit }, OkResponseSchema);
+    await clientFor(args).complete(args.unit);
     console.log("Success");
   },
 });

@@ -1,6 +1,4 @@
 import { defineCommand } from "../../lib/cli/command.ts";
-import { OkResponseSchema } from "../../protocol/responses.ts";
-import { MAX_REASON_LENGTH } from "../../protocol/wire.ts";
 import { socketArgs, textOrJsonArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 
@@ -21,18 +19,7 @@ export default defineCommand({
   },
   async run({ args }) {
     checkNames(args.unit);
-    const body = { unit: args.unit, ...(args.reason && { reason: clip(args.reason) }) };
-    const answer = await clientFor(args).post("/fail", body, OkResponseSchema);
+    const answer = await clientFor(args).fail(args.unit, args.reason);
     console.log(args.output === "json" ? JSON.stringify(answer, null, 2) : "Success");
   },
 });
-
-// --- internal ---
-
-/**
- * A script reporting its own failure must not be refused over a long reason (a whole stderr dump,
- * say): keep the start, which usually says what went wrong, and mark the cut.
- */
-function clip(reason: string): string {
-  return reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`;
-}

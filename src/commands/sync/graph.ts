@@ -1,5 +1,4 @@
 import { defineCommand } from "../../lib/cli/command.ts";
-import { SnapshotResponseSchema } from "../../protocol/views.ts";
 import { socketArgs } from "../_args.ts";
 import { clientFor } from "../_client.ts";
 
@@ -20,7 +19,7 @@ export default defineCommand({
     ...socketArgs,
   },
   async run({ args }) {
-    const { units } = await clientFor(args).get("/snapshot", SnapshotResponseSchema);
+    const { units } = await clientFor(args).snapshot();
     if (args.output === "json") {
       const { graphJson } = await import("../../client/views/graph-json.ts");
       console.log(JSON.stringify(graphJson(units), null, 2));

@@ -1,6 +1,6 @@
 import { defineCommand } from "../../lib/cli/command.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
-import { ListResponseSchema, type UnitSummary } from "../../protocol/responses.ts";
+import type { UnitSummary } from "../../protocol/responses.ts";
 import { socketArgs, tableArgs } from "../_args.ts";
 import { clientFor } from "../_client.ts";
 
@@ -18,7 +18,7 @@ export default defineCommand({
   args: { ...tableArgs, ...socketArgs },
   async run({ args }) {
     checkColumns(columns, args.column);
-    const units = await clientFor(args).get("/units", ListResponseSchema);
+    const units = await clientFor(args).list();
     if (args.output === "json") console.log(JSON.stringify(units, null, 2));
     else if (units.length === 0) console.log("No units registered");
     else {

@@ -1,5 +1,4 @@
 import { defineCommand } from "../../lib/cli/command.ts";
-import { PingResponseSchema } from "../../protocol/responses.ts";
 import { socketArgs } from "../_args.ts";
 import { clientFor } from "../_client.ts";
 
@@ -7,7 +6,7 @@ export default defineCommand({
   meta: { name: "ping", description: "Check that the agent answers" },
   args: { ...socketArgs },
   async run({ args }) {
-    await clientFor(args).get("/ping", PingResponseSchema);
+    await clientFor(args).ping();
     console.log("Success");
   },
 });

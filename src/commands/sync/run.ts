@@ -3,8 +3,6 @@ import type { AgentClient } from "../../client/client.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { UnitsyncError, usageError } from "../../lib/errors.ts";
-import { OkResponseSchema } from "../../protocol/responses.ts";
-import { MAX_REASON_LENGTH } from "../../protocol/wire.ts";
 import { autostartArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 import { startUnit } from "./_start-unit.ts";
@@ -171,7 +169,7 @@ async function finish(
   if (status === 0) {
     // The command succeeded: if the unit cannot be completed, dependents would wait in vain, so
     // that is this run's failure (the error's own exit code).
-    await client.post("/complete", { unit }, OkResponseSchema);
+    await client.complete(unit);
     say(`Unit "${unit}" completed`);
     return status;
   }
@@ -186,7 +184,7 @@ async function finish(
  */
 async function markFailed(client: AgentClient, unit: string, reason: string): Promise<boolean> {
   try {
-    await client.post("/fail", { unit, reason: reason.slice(0, MAX_REASON_LENGTH) }, OkResponseSchema);
+    await client.fail(unit, reason);
     return true;
   } catch (error) {
     process.stderr.write(`error: could not mark unit "${unit}" failed: ${(error as Error).message}\n`);

@@ -1,7 +1,7 @@
 import { defineCommand } from "../../lib/cli/command.ts";
 import { formatDuration } from "../../lib/duration.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
-import { type StatusResponse, StatusResponseSchema } from "../../protocol/responses.ts";
+import type { StatusResponse } from "../../protocol/responses.ts";
 import { socketArgs, tableArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 
@@ -20,7 +20,7 @@ export default defineCommand({
   async run({ args }) {
     checkColumns(columns, args.column);
     checkNames(args.unit);
-    const status = await clientFor(args).get(`/units/${encodeURIComponent(args.unit)}`, StatusResponseSchema);
+    const status = await clientFor(args).status(args.unit);
     if (args.output === "json") {
       console.log(JSON.stringify(status, null, 2));
       return;

@@ -2,7 +2,6 @@ import { buildTimeline } from "../../client/views/timeline.ts";
 import { TIMELINE_COLUMNS, timelineJson, timelineTable } from "../../client/views/timeline-text.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { checkColumns } from "../../lib/table.ts";
-import { SnapshotResponseSchema } from "../../protocol/views.ts";
 import { socketArgs, tableArgs } from "../_args.ts";
 import { clientFor } from "../_client.ts";
 
@@ -26,7 +25,7 @@ export default defineCommand({
   },
   async run({ args }) {
     checkColumns(TIMELINE_COLUMNS, args.column);
-    const timeline = buildTimeline(await clientFor(args).get("/snapshot", SnapshotResponseSchema));
+    const timeline = buildTimeline(await clientFor(args).snapshot());
     if (args.output === "svg") {
       const { renderTimelineSvg } = await import("../../client/views/svg.ts");
       process.stdout.write(renderTimelineSvg(timeline));

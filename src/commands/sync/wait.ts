@@ -31,7 +31,7 @@ export default Object.assign(
       let waiting = false;
       let progress: ProgressLine | undefined;
       try {
-        for await (const line of clientFor(args, { autostart: true }).stream("/wait", request)) {
+        for await (const line of clientFor(args, { autostart: true }).wait(request)) {
           if (line.type === "waiting") {
             if (waiting) {
               progress?.update(line.unmet);

@@ -1,5 +1,4 @@
 import { defineCommand } from "../../lib/cli/command.ts";
-import { WantResponseSchema } from "../../protocol/responses.ts";
 import { autostartArgs, socketArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor, restPositionals } from "../_client.ts";
 
@@ -15,11 +14,7 @@ export default Object.assign(
     async run({ args }) {
       const deps = [args["depends-on"], ...restPositionals(args, 2)];
       checkNames(args.unit, ...deps);
-      await clientFor(args, { autostart: true }).post(
-        "/want",
-        { unit: args.unit, depends_on: deps },
-        WantResponseSchema,
-      );
+      await clientFor(args, { autostart: true }).want(args.unit, deps);
       console.log(`Unit "${args.unit}" declared dependencies: [${deps.join(", ")}]`);
     },
   }),

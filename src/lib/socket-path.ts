@@ -1,0 +1,36 @@
+/**
+ * Where the agent's socket is and what lives beside it: the rules the client and the agent share.
+ * Plain string work only (no node:path, no file system): it runs on every client call, and loading
+ * a module costs start-up time. The checks on the socket's directory are in socket-dir.ts.
+ */
+
+/** Environment variable that overrides the socket path for every command. */
+export const SOCKET_ENV = "UNITSYNC_SOCKET_PATH";
+
+/** The default socket path of DESIGN.md: `$XDG_RUNTIME_DIR/unitsync.sock`, else `/tmp/unitsync-<uid>/agent.sock`. */
+export function defaultSocketPath(env: Record<string, string | undefined> = process.env): string {
+  const runtimeDir = env.XDG_RUNTIME_DIR;
+  if (runtimeDir) return `${runtimeDir.replace(/\/+$/, "")}/unitsync.sock`;
+  return `/tmp/unitsync-${process.getuid?.() ?? 0}/agent.sock`;
+}
+
+/** The socket path a command uses: the flag, else the environment, else the default. */
+export function resolveSocketPath(flag: string | undefined): string {
+  return flag || process.env[SOCKET_ENV] || defaultSocketPath();
+}
+
+/** The socket's file name without a `.sock` extension (`agent.sock` gives `agent`). */
+export function socketBaseName(socketPath: string): string {
+  const name = socketPath.slice(socketPath.lastIndexOf("/") + 1);
+  return name.endsWith(".sock") && name.length > ".sock".length ? name.slice(0, -".sock".length) : name;
+}
+
+/**
+ * A path beside the socket, named after it: `besideSocket("/run/agent.sock", ".log")` is
+ * `/run/agent.log`. Two agents in one directory so never share a log, and `$XDG_RUNTIME_DIR` gets no
+ * generic `logs` entry.
+ */
+export function besideSocket(socketPath: string, suffix: string): string {
+  const slash = socketPath.lastIndexOf("/");
+  return `${socketPath.slice(0, slash + 1)}${socketBaseName(socketPath)}${suffix}`;
+}
