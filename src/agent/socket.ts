@@ -1,7 +1,7 @@
 import { chmodSync, linkSync, lstatSync, type Stats, unlinkSync } from "node:fs";
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
 import { ensureSocketDir } from "../lib/socket-dir.ts";
-import { probeSocket } from "../protocol/probe.ts";
+import { probeSocket } from "../protocol/agent-probe.ts";
 
 /**
  * Binds a server at `socketPath` without ever replacing a live one: the server is bound at a private

@@ -50,7 +50,7 @@ export function autostartRecovery(
  */
 export async function ensureAgent(socketPath: string, autostart: boolean, original: Error): Promise<void> {
   const [{ probeSocket, probeAgent }, { ensureSocketDir }] = await Promise.all([
-    import("../protocol/probe.ts"),
+    import("../protocol/agent-probe.ts"),
     import("../lib/socket-dir.ts"),
   ]);
   let probe = await probeSocket(socketPath, 1000);

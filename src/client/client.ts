@@ -156,7 +156,7 @@ export class AgentClient {
 
   /** Whether a unitsync agent answers at the socket right now (never throws). */
   async answers(): Promise<boolean> {
-    const { probeSocket } = await import("../protocol/probe.ts");
+    const { probeSocket } = await import("../protocol/agent-probe.ts");
     return (await probeSocket(this.socketPath)) === "unitsync";
   }
 
