@@ -5,10 +5,9 @@
  *   npx bun docs/gen-cli.ts           rewrite docs/cli.md (npm run docs)
  *   npx bun docs/gen-cli.ts --check   exit 1 if docs/cli.md is not up to date
  */
-import { renderUsage } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import root from "../src/commands/root.ts";
-import type { Command } from "../src/lib/cli/command.ts";
+import { helpText as commandHelp } from "../src/lib/cli/help.ts";
 import { aliasRoots, type CommandNode, loadCommandTree, walk } from "../src/lib/cli/tree.ts";
 import { ExitCode } from "../src/lib/errors.ts";
 
@@ -17,9 +16,8 @@ export const CLI_DOCS_PATH = new URL("../docs/cli.md", import.meta.url).pathname
 
 /** The `--help` text of a command as the CLI prints it without a terminal, trailing blanks trimmed. */
 export async function helpText(node: CommandNode): Promise<string> {
-  // The same call as src/lib/cli/run.ts makes for --help: citty's usage with the parent path as its name.
-  const parent = { meta: { name: node.path.slice(0, -1).join(" ") } } as Command;
-  const text = await renderUsage(node.def, node.path.length > 1 ? parent : undefined);
+  // The same text as `--help` prints (src/lib/cli/run.ts).
+  const text = await commandHelp(node.def, node.path);
   return Bun.stripANSI(text)
     .split("\n")
     .map((line) => line.trimEnd())
@@ -101,6 +99,7 @@ const EXIT_MEANINGS: Record<keyof typeof ExitCode, string> = {
   unreachable: "agent unreachable (no socket, refused, not a unitsync agent)",
   dependencyFailed: "a dependency failed (`start`, `wait`, `run`)",
   timeout: "timed out (`start`, `wait`, `run`), like timeout(1)",
+  internal: "internal error: a bug in unitsync (sysexits' EX_SOFTWARE), never a normal refusal",
 };
 
 async function section(node: CommandNode): Promise<string> {

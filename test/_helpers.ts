@@ -1,13 +1,15 @@
 /**
- * Shared helpers for the end-to-end suites: they spawn the compiled binary (dist/unitsync, built
- * by `npm test` before `bun test`), give every test its own short temp dir and socket path, and
- * wait for conditions with deadlines instead of sleeping.
+ * Shared helpers for the end-to-end suites: they spawn the compiled binary (dist/unitsync, rebuilt
+ * here when it is older than the sources, see test/_binary.ts), give every test its own short temp
+ * dir and socket path, and wait for conditions with deadlines instead of sleeping.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { BIN, ensureFreshBinary } from "./_binary.ts";
 
-/** The compiled binary under test. */
-export const BIN = resolve(import.meta.dir, "../dist/unitsync");
+export { BIN };
+
+ensureFreshBinary();
 
 /** Environment for spawned processes: no inherited socket path, no colours, no proxies. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {

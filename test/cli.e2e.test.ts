@@ -172,6 +172,16 @@ describe("usage errors exit 2", () => {
     ["a missing dependency", ["exp", "sync", "want", "a"], /^error: missing argument <depends-on>\n/],
     ["a surplus argument", ["exp", "sync", "complete", "a", "b"], /^error: unexpected argument "b"\n/],
     [
+      "an argument after -- on a verb that takes none",
+      ["exp", "sync", "complete", "a", "--", "extra"],
+      /^error: unexpected argument "extra" after --\n/,
+    ],
+    [
+      "a command after -- on the agent",
+      ["agent", "--scripts", "d", "--", "sleep", "1"],
+      /^error: unexpected argument "sleep" after --\n/,
+    ],
+    [
       "a flag without its value",
       ["exp", "sync", "start", "a", "--timeout"],
       /^error: flag --timeout needs a value\n/,

@@ -18,8 +18,9 @@ const FIRST_DRAW_MS = 300;
  * redrawn every second and whenever the awaited set changes, erased when the wait ends. It is drawn
  * only on a terminal: in a log file a redrawn line would be noise, so there only the plain lines
  * the commands print are left. Whether stderr is a terminal is asked only once the wait has lasted
- * FIRST_DRAW_MS: building `process.stderr` costs a Bun process ~5-10 ms of CPU, which thirty
- * scripts starting at once on a small machine should not all pay for waits that end at once.
+ * FIRST_DRAW_MS: building `process.stderr` costs a Bun process measurable CPU (docs/benchmarks.md,
+ * "Touching process.stdout"), which thirty scripts starting at once on a small machine should not
+ * all pay for waits that end at once.
  */
 export class ProgressLine {
   readonly #since = Date.now();

@@ -1,4 +1,4 @@
-import type { ArgsDef } from "citty";
+import type { ArgsDef } from "../lib/cli/command.ts";
 
 /** `--socket-path`, on every command that talks to or runs the agent. */
 export const socketArgs = {

@@ -1,7 +1,7 @@
 import { autostartEnabled, autostartRecovery } from "../client/autostart.ts";
 import { AgentClient } from "../client/client.ts";
 import { nameProblem } from "../graph/names.ts";
-import { UnitsyncError } from "../lib/errors.ts";
+import { ExitCode, UnitsyncError } from "../lib/errors.ts";
 import { resolveSocketPath } from "../lib/socket-path.ts";
 
 /**
@@ -25,11 +25,6 @@ export function clientFor(
 export function checkNames(...names: string[]): void {
   for (const name of names) {
     const problem = nameProblem(name);
-    if (problem) throw new UnitsyncError(problem, 1, "invalid_name");
+    if (problem) throw new UnitsyncError(problem, ExitCode.refused, "invalid_name");
   }
-}
-
-/** Positionals after the declared ones (citty leaves them in `args._`). */
-export function restPositionals(args: { _: string[] }, declared: number): string[] {
-  return args._.slice(declared);
 }

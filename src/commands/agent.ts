@@ -35,12 +35,14 @@ export default defineCommand({
     scripts: {
       type: "string",
       valueHint: "dir",
+      multiple: true,
       description:
         "Run every executable file in DIR as a unit, in parallel, ordered by their `# unitsync: want=...` headers (repeatable)",
     },
     script: {
       type: "string",
       valueHint: "file",
+      multiple: true,
       description: "Run FILE as a unit, like the files of --scripts (repeatable)",
     },
     "log-dir": {
@@ -61,10 +63,10 @@ export default defineCommand({
         "Bound the scripts' whole run (90s, 5m); then running scripts are stopped and their units fail with `timeout` (exit 124 with --exit-when-done)",
     },
   },
-  async run({ args, rawArgs }) {
+  async run({ args }) {
     const log = createAgentLog(args["log-format"] as LogFormat);
-    const dirs = flagValues(rawArgs, "scripts");
-    const files = flagValues(rawArgs, "script");
+    const dirs = args.scripts;
+    const files = args.script;
     const withScripts = dirs.length + files.length > 0;
     if (!withScripts) {
       for (const flag of ["exit-when-done", "timeout", "log-dir"] as const) {
@@ -164,20 +166,6 @@ function parseBool(text: string): boolean {
   if (["1", "true", "yes", "on"].includes(value)) return true;
   if (["0", "false", "no", "off"].includes(value)) return false;
   throw usageError(`invalid boolean "${text}" for --socket-server-enabled; use true or false`);
-}
-
-/** Every value of a repeatable string flag, in order (citty keeps only the last one). */
-function flagValues(rawArgs: readonly string[], name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i] as string;
-    if (arg === "--") break;
-    if (arg === `--${name}`) {
-      const value = rawArgs[++i];
-      if (value !== undefined) values.push(value);
-    } else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
-  }
-  return values;
 }
 
 /** Finds the scripts and reads their headers; every problem is printed, then the agent exits 2. */

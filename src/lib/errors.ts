@@ -6,6 +6,8 @@ export const ExitCode = {
   unreachable: 3,
   dependencyFailed: 4,
   timeout: 124,
+  /** A bug in unitsync (sysexits' EX_SOFTWARE): an exception nothing expected, never a refusal. */
+  internal: 70,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -124,7 +124,7 @@ interface Layout {
 }
 
 function layoutFor(timeline: Timeline): Layout {
-  const longest = timeline.rows.reduce((most, row) => Math.max(most, textColumns(row.unit)), 12);
+  const longest = timeline.rows.reduce((most, row) => Math.max(most, Bun.stringWidth(row.unit)), 12);
   const labelLeft = PAD + 12;
   const chartLeft = labelLeft + Math.ceil(longest * CHAR_WIDTH) + PAD;
   // timeline.end reaches "now" only while something still waits or runs: a chart taken an hour
@@ -316,23 +316,4 @@ function abridge(units: string[]): string[] {
 function shorten(text: string, max: number): string {
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
-/** Columns a name takes in a monospace font: East Asian wide characters and emoji take two. */
-function textColumns(text: string): number {
-  let columns = 0;
-  for (const char of text) {
-    const code = char.codePointAt(0) as number;
-    const wide =
-      (code >= 0x1100 && code <= 0x115f) ||
-      (code >= 0x2e80 && code <= 0xa4cf) ||
-      (code >= 0xac00 && code <= 0xd7a3) ||
-      (code >= 0xf900 && code <= 0xfaff) ||
-      (code >= 0xfe30 && code <= 0xfe4f) ||
-      (code >= 0xff00 && code <= 0xff60) ||
-      (code >= 0xffe0 && code <= 0xffe6) ||
-      code >= 0x1f300;
-    columns += wide ? 2 : 1;
-  }
-  return columns;
 }

@@ -2,7 +2,7 @@ import { constants } from "node:os";
 import type { AgentClient } from "../../client/client.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
-import { UnitsyncError, usageError } from "../../lib/errors.ts";
+import { UnitsyncError } from "../../lib/errors.ts";
 import { autostartArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 import { startUnit } from "./_start-unit.ts";
@@ -13,114 +13,84 @@ const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 const NOT_FOUND = 127;
 const NOT_EXECUTABLE = 126;
 
-export default Object.assign(
-  defineCommand({
-    meta: {
-      name: "run",
+export default defineCommand({
+  meta: {
+    name: "run",
+    description:
+      "Run the command after `--` as a unit: wait for its --want units, then complete the unit (exit 0) or fail it",
+  },
+  args: {
+    ...unitArg,
+    want: {
+      type: "string",
+      valueHint: "unit",
+      multiple: true,
       description:
-        "Run the command after `--` as a unit: wait for its --want units, then complete the unit (exit 0) or fail it",
+        "A dependency; repeat the flag or separate units by commas (--want a --want b, --want=a,b)",
     },
-    args: {
-      ...unitArg,
-      want: {
-        type: "string",
-        valueHint: "unit",
-        description:
-          "A dependency; repeat the flag or separate units by commas (--want a --want b, --want=a,b)",
-      },
-      ...timeoutArgs,
-      ...socketArgs,
-      ...autostartArgs,
+    ...timeoutArgs,
+    ...socketArgs,
+    ...autostartArgs,
+    // Last: the usage line reads `<UNIT> -- <command> [args...]`.
+    command: {
+      type: "positional",
+      afterDashes: true,
+      required: true,
+      description: "The command to run and its arguments, after --",
     },
-    async run({ args, rawArgs }) {
-      const { unit, wants, command } = parseRunArgs(rawArgs);
-      checkNames(unit, ...wants);
-      const timeoutMs = parseDuration(args.timeout);
-      const client = clientFor(args, { autostart: true });
-      // console.error, not process.stderr: building Node's stream costs ~5 ms, paid here before the command runs.
-      const say = (text: string) => console.error(text);
+  },
+  async run({ args }) {
+    const { unit, command } = args;
+    const wants = [...new Set(args.want.flatMap(splitList))];
+    checkNames(unit, ...wants);
+    const timeoutMs = parseDuration(args.timeout);
+    const client = clientFor(args, { autostart: true });
+    // console.error, not process.stderr: building Node's stream is paid before the command runs
+    // (docs/benchmarks.md, "Touching process.stdout").
+    const say = (text: string) => console.error(text);
 
-      // Handlers go in before the wait: a signal that arrives between `start` and the spawn must
-      // not leave the unit started forever with nothing running.
-      let child: Bun.Subprocess | undefined;
-      let caught: NodeJS.Signals | undefined;
-      const waiting = new AbortController();
-      const forward = (signal: NodeJS.Signals) => {
-        if (child) child.kill(signal);
-        else {
-          caught ??= signal;
-          waiting.abort();
-        }
-      };
-      for (const signal of FORWARDED) process.on(signal, forward);
-      try {
-        const request = { unit, timeout_ms: timeoutMs, ...(wants.length > 0 && { depends_on: wants }) };
-        try {
-          await startUnit(client, request, say, waiting.signal);
-        } catch (error) {
-          throw await failedBeforeRunning(client, unit, error, caught);
-        }
-        if (caught) throw await failedBeforeRunning(client, unit, undefined, caught);
-
-        try {
-          child = Bun.spawn(command, {
-            stdio: ["inherit", "inherit", "inherit"],
-            // The command's own calls to unitsync reach the same agent, and it knows its unit.
-            env: { ...process.env, UNITSYNC_UNIT: unit, UNITSYNC_SOCKET_PATH: client.socketPath },
-          });
-        } catch (error) {
-          const [reason, status] = spawnProblem(command[0] as string, error);
-          await markFailed(client, unit, reason);
-          throw new UnitsyncError(reason, status, "command_failed");
-        }
-        await child.exited;
-        process.exitCode = await finish(client, unit, child, say);
-      } finally {
-        for (const signal of FORWARDED) process.off(signal, forward);
+    // Handlers go in before the wait: a signal that arrives between `start` and the spawn must
+    // not leave the unit started forever with nothing running.
+    let child: Bun.Subprocess | undefined;
+    let caught: NodeJS.Signals | undefined;
+    const waiting = new AbortController();
+    const forward = (signal: NodeJS.Signals) => {
+      if (child) child.kill(signal);
+      else {
+        caught ??= signal;
+        waiting.abort();
       }
-    },
-  }),
-  // Positionals are checked here, not by the runner: the command after `--` is ours to keep.
-  { variadic: true },
-);
+    };
+    for (const signal of FORWARDED) process.on(signal, forward);
+    try {
+      const request = { unit, timeout_ms: timeoutMs, ...(wants.length > 0 && { depends_on: wants }) };
+      try {
+        await startUnit(client, request, say, waiting.signal);
+      } catch (error) {
+        throw await failedBeforeRunning(client, unit, error, caught);
+      }
+      if (caught) throw await failedBeforeRunning(client, unit, undefined, caught);
+
+      try {
+        child = Bun.spawn(command, {
+          stdio: ["inherit", "inherit", "inherit"],
+          // The command's own calls to unitsync reach the same agent, and it knows its unit.
+          env: { ...process.env, UNITSYNC_UNIT: unit, UNITSYNC_SOCKET_PATH: client.socketPath },
+        });
+      } catch (error) {
+        const [reason, status] = spawnProblem(command[0] as string, error);
+        await markFailed(client, unit, reason);
+        throw new UnitsyncError(reason, status, "command_failed");
+      }
+      await child.exited;
+      process.exitCode = await finish(client, unit, child, say);
+    } finally {
+      for (const signal of FORWARDED) process.off(signal, forward);
+    }
+  },
+});
 
 // --- internal ---
-
-/** What `run` was asked: the unit, its dependencies (every --want), and the command after `--`. */
-function parseRunArgs(rawArgs: readonly string[]): {
-  unit: string;
-  wants: string[];
-  command: string[];
-} {
-  const dashes = rawArgs.indexOf("--");
-  const options = dashes === -1 ? rawArgs : rawArgs.slice(0, dashes);
-  const command = dashes === -1 ? [] : rawArgs.slice(dashes + 1);
-  const wants: string[] = [];
-  const positionals: string[] = [];
-  for (let i = 0; i < options.length; i++) {
-    const arg = options[i] as string;
-    if (!arg.startsWith("-") || arg === "-") {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = eq === -1 ? arg : arg.slice(0, eq);
-    if (!VALUE_FLAGS.has(name)) continue;
-    const value = eq === -1 ? options[++i] : arg.slice(eq + 1);
-    if (name === "--want" && value !== undefined) wants.push(...splitList(value));
-  }
-  const [unit, extra] = positionals;
-  const example = "e.g. unitsync exp sync run my-app --want db -- ./start.sh";
-  if (unit === undefined) throw usageError("missing argument <unit>", example);
-  if (extra !== undefined) {
-    throw usageError(`unexpected argument "${extra}": put the command after --`, example);
-  }
-  if (command.length === 0) throw usageError("missing command: put it after --", example);
-  return { unit, wants: [...new Set(wants)], command };
-}
-
-/** Flags of `run` that take a value (as the next word unless written `--flag=value`). */
-const VALUE_FLAGS = new Set(["--want", "--timeout", "--socket-path"]);
 
 function splitList(value: string): string[] {
   return value

@@ -2,59 +2,61 @@ import { ProgressLine } from "../../client/progress.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { autostartArgs, socketArgs, textOrJsonArgs } from "../_args.ts";
-import { checkNames, clientFor, restPositionals } from "../_client.ts";
+import { checkNames, clientFor } from "../_client.ts";
 
-export default Object.assign(
-  defineCommand({
-    meta: {
-      name: "wait",
-      description:
-        "Block until units complete (all of them, or with --any the first), without registering anything",
+export default defineCommand({
+  meta: {
+    name: "wait",
+    description:
+      "Block until units complete (all of them, or with --any the first), without registering anything",
+  },
+  args: {
+    unit: {
+      type: "positional",
+      required: true,
+      variadic: true,
+      description: "Units to wait for (one or more)",
     },
-    args: {
-      unit: { type: "positional", required: true, description: "Units to wait for (one or more)" },
-      any: { type: "boolean", description: "Return as soon as one of the units completes" },
-      timeout: {
-        type: "string",
-        default: "5m",
-        valueHint: "duration",
-        description: "How long to wait, as a Go duration (90s, 5m, 1h30m); 0 waits forever",
-      },
-      ...textOrJsonArgs,
-      ...socketArgs,
-      ...autostartArgs,
+    any: { type: "boolean", description: "Return as soon as one of the units completes" },
+    timeout: {
+      type: "string",
+      default: "5m",
+      valueHint: "duration",
+      description: "How long to wait, as a Go duration (90s, 5m, 1h30m); 0 waits forever",
     },
-    async run({ args }) {
-      const units = [args.unit, ...restPositionals(args, 1)];
-      checkNames(...units);
-      const request = { units, any: Boolean(args.any), timeout_ms: parseDuration(args.timeout) };
-      let waiting = false;
-      let progress: ProgressLine | undefined;
-      try {
-        for await (const line of clientFor(args, { autostart: true }).wait(request)) {
-          if (line.type === "waiting") {
-            if (waiting) {
-              progress?.update(line.unmet);
-              continue;
-            }
-            waiting = true;
-            // The human side goes to stderr: stdout carries only the answer, for scripts.
-            const which = args.any ? "any of " : "";
-            console.error(`Waiting for ${which}[${line.unmet.join(", ")}] to complete`);
-            progress = ProgressLine.start("", line.unmet);
-          } else if (line.type === "completed") {
-            progress?.stop();
-            console.log(
-              args.output === "json"
-                ? JSON.stringify({ completed: line.units }, null, 2)
-                : `Units completed: [${line.units.join(", ")}]`,
-            );
+    ...textOrJsonArgs,
+    ...socketArgs,
+    ...autostartArgs,
+  },
+  async run({ args }) {
+    const units = args.unit;
+    checkNames(...units);
+    const request = { units, any: Boolean(args.any), timeout_ms: parseDuration(args.timeout) };
+    let waiting = false;
+    let progress: ProgressLine | undefined;
+    try {
+      for await (const line of clientFor(args, { autostart: true }).wait(request)) {
+        if (line.type === "waiting") {
+          if (waiting) {
+            progress?.update(line.unmet);
+            continue;
           }
+          waiting = true;
+          // The human side goes to stderr: stdout carries only the answer, for scripts.
+          const which = args.any ? "any of " : "";
+          console.error(`Waiting for ${which}[${line.unmet.join(", ")}] to complete`);
+          progress = ProgressLine.start("", line.unmet);
+        } else if (line.type === "completed") {
+          progress?.stop();
+          console.log(
+            args.output === "json"
+              ? JSON.stringify({ completed: line.units }, null, 2)
+              : `Units completed: [${line.units.join(", ")}]`,
+          );
         }
-      } finally {
-        progress?.stop();
       }
-    },
-  }),
-  { variadic: true },
-);
+    } finally {
+      progress?.stop();
+    }
+  },
+});

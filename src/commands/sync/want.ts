@@ -1,22 +1,24 @@
 import { defineCommand } from "../../lib/cli/command.ts";
 import { autostartArgs, socketArgs, unitArg } from "../_args.ts";
-import { checkNames, clientFor, restPositionals } from "../_client.ts";
+import { checkNames, clientFor } from "../_client.ts";
 
-export default Object.assign(
-  defineCommand({
-    meta: { name: "want", description: "Declare that a unit depends on other units (all at once, or none)" },
-    args: {
-      ...unitArg,
-      "depends-on": { type: "positional", required: true, description: "Units it depends on (one or more)" },
-      ...socketArgs,
-      ...autostartArgs,
+export default defineCommand({
+  meta: { name: "want", description: "Declare that a unit depends on other units (all at once, or none)" },
+  args: {
+    ...unitArg,
+    "depends-on": {
+      type: "positional",
+      required: true,
+      variadic: true,
+      description: "Units it depends on (one or more)",
     },
-    async run({ args }) {
-      const deps = [args["depends-on"], ...restPositionals(args, 2)];
-      checkNames(args.unit, ...deps);
-      await clientFor(args, { autostart: true }).want(args.unit, deps);
-      console.log(`Unit "${args.unit}" declared dependencies: [${deps.join(", ")}]`);
-    },
-  }),
-  { variadic: true },
-);
+    ...socketArgs,
+    ...autostartArgs,
+  },
+  async run({ args }) {
+    const deps = args["depends-on"];
+    checkNames(args.unit, ...deps);
+    await clientFor(args, { autostart: true }).want(args.unit, deps);
+    console.log(`Unit "${args.unit}" declared dependencies: [${deps.join(", ")}]`);
+  },
+});

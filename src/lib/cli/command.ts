@@ -1,104 +1,79 @@
 /**
- * Commands are citty command definitions (`CommandDef`, `ArgsDef`); this module parses their
- * arguments without loading citty's runtime. citty's module imports node:util at start, which costs
- * every client call about 5 ms, the whole start-up budget of a script's `exp sync` call; citty itself
- * is loaded lazily, only to render `--help` (see src/lib/cli/run.ts).
+ * Command definitions: citty's shape (`meta`, `args`, `subCommands`, `run`), so citty can render
+ * `--help` from them, plus what citty lacks: repeatable flags (`multiple`), a variadic last
+ * positional (`variadic`) and a command line after `--` (`afterDashes`). src/lib/cli/parse.ts
+ * parses them without loading citty's runtime (see docs/benchmarks.md, "citty's module").
  */
-import type { ArgDef, ArgsDef, CommandDef, ParsedArgs } from "citty";
-import { usageError } from "../errors.ts";
+import type {
+  BooleanArgDef,
+  CommandMeta,
+  EnumArgDef,
+  PositionalArgDef,
+  Resolvable,
+  StringArgDef,
+} from "citty";
 
-/** A command: citty's definition, plus `variadic` for leaves that take more positionals than declared. */
+/** A flag that takes a value; with `multiple`, every occurrence is kept, in order (`--want a --want b`). */
+export type StringFlagDef = StringArgDef & { multiple?: boolean };
+
+/**
+ * A positional argument. `variadic` (the last one only) takes every remaining word, one or more
+ * when required. `afterDashes` takes the words after `--` instead, as a command line to run; the
+ * positionals before it must then all come before `--`.
+ */
+export type PositionalDef = PositionalArgDef & { variadic?: boolean; afterDashes?: boolean };
+
+/** One argument of a command. */
+export type ArgDef = BooleanArgDef | StringFlagDef | EnumArgDef | PositionalDef;
+/** A command's arguments by name (the flag's name without dashes, or the positional's name). */
+export type ArgsDef = Record<string, ArgDef>;
+
+/** The parsed value of one argument, typed from its definition. */
+export type ArgValue<T extends ArgDef> = T extends { type: "positional"; variadic: true }
+  ? string[]
+  : T extends { type: "positional"; afterDashes: true }
+    ? string[]
+    : T extends { type: "string"; multiple: true }
+      ? string[]
+      : T extends { type: "boolean" }
+        ? Present<T, boolean>
+        : T extends { type: "enum"; options: readonly (infer U)[] }
+          ? Present<T, U>
+          : Present<T, string>;
+
+/** What `run` receives: every argument by name, and `_`, every positional word in order. */
+export type ParsedArgs<T extends ArgsDef = ArgsDef> = { _: string[] } & { [K in keyof T]: ArgValue<T[K]> };
+
+/** What a command's `run` is called with. */
+export interface CommandContext<T extends ArgsDef = ArgsDef> {
+  args: ParsedArgs<T>;
+  /** The words after the command's name, `--` and what follows included. */
+  rawArgs: string[];
+  cmd: CommandDef<T>;
+}
+
+/** A command: a group (`subCommands`, no `run`) or a leaf (`run`). */
+export interface CommandDef<T extends ArgsDef = ArgsDef> {
+  meta?: Resolvable<CommandMeta>;
+  args?: Resolvable<T>;
+  subCommands?: Resolvable<Record<string, Resolvable<Command>>>;
+  run?: (context: CommandContext<T>) => unknown;
+}
+
+/** A command of any arguments, as the command tree holds them. */
 // biome-ignore lint/suspicious/noExplicitAny: each leaf command has its own argument types
-export type Command = CommandDef<any> & { variadic?: boolean };
+export type Command = CommandDef<any>;
 
-/** Defines a command (citty's `defineCommand`, without loading citty). */
+/** Defines a command, its argument types inferred from `args`. */
 export function defineCommand<const T extends ArgsDef = ArgsDef>(def: CommandDef<T>): CommandDef<T> {
   return def;
 }
 
-/**
- * Parses a leaf command's arguments the way citty does (positionals by name in order, `--flag value`,
- * `--flag=value`, `-o value` aliases, `--no-flag`, defaults, enum choices, everything after `--` kept
- * in `_`), but strictly: unknown flags, missing values and surplus positionals are usage errors.
- */
-export function parseArgs(
-  defs: ArgsDef,
-  argv: readonly string[],
-  variadic = false,
-  hint?: string,
-): ParsedArgs {
-  const byFlag = new Map<string, [string, ArgDef]>();
-  for (const [name, def] of Object.entries(defs)) {
-    if (def.type === "positional") continue;
-    const aliases = "alias" in def && def.alias ? [def.alias].flat() : [];
-    for (const flag of [name, camel(name), ...aliases]) byFlag.set(flag, [name, def]);
-  }
-  const values: Record<string, string | boolean> = {};
-  const positionals: string[] = [];
-  const dashes = argv.indexOf("--");
-  const options = dashes === -1 ? argv : argv.slice(0, dashes);
-  for (let i = 0; i < options.length; i++) {
-    const arg = options[i] as string;
-    if (!arg.startsWith("-") || arg === "-") {
-      positionals.push(arg);
-      continue;
-    }
-    const body = arg.replace(/^--?/, "");
-    const eq = body.indexOf("=");
-    const flag = eq === -1 ? body : body.slice(0, eq);
-    const inline = eq === -1 ? undefined : body.slice(eq + 1);
-    let entry = byFlag.get(flag);
-    let negated = false;
-    if (!entry && flag.startsWith("no-") && byFlag.get(flag.slice(3))?.[1].type === "boolean") {
-      entry = byFlag.get(flag.slice(3));
-      negated = true;
-    }
-    if (!entry) throw usageError(`unknown flag: ${arg.split("=")[0]}`, hint);
-    const [name, def] = entry;
-    if (def.type === "boolean") {
-      values[name] = negated ? false : inline === undefined ? true : !["false", "0", "no"].includes(inline);
-      continue;
-    }
-    let value = inline;
-    if (value === undefined) {
-      value = options[i + 1];
-      if (value === undefined || value.startsWith("--")) throw usageError(`flag ${arg} needs a value`, hint);
-      i++;
-    }
-    if (def.type === "enum" && def.options && !def.options.includes(value)) {
-      throw usageError(
-        `invalid value "${value}" for --${name}; choose from: ${def.options.join(", ")}`,
-        hint,
-      );
-    }
-    values[name] = value;
-  }
-
-  const parsed: Record<string, unknown> = {
-    _: [...positionals, ...(dashes === -1 ? [] : argv.slice(dashes + 1))],
-  };
-  let next = 0;
-  for (const [name, def] of Object.entries(defs)) {
-    let value: unknown = values[name];
-    if (def.type === "positional") {
-      value = positionals[next++];
-      if (value === undefined && def.default === undefined && def.required !== false) {
-        throw usageError(`missing argument <${name}>`, hint);
-      }
-    } else if (value === undefined && def.required && def.default === undefined) {
-      throw usageError(`missing flag --${name}`, hint);
-    }
-    value ??= def.default;
-    parsed[name] = value;
-    if (camel(name) !== name) parsed[camel(name)] = value;
-  }
-  if (!variadic && positionals.length > next)
-    throw usageError(`unexpected argument "${positionals[next]}"`, hint);
-  return parsed as ParsedArgs;
-}
-
 // --- internal ---
 
-function camel(name: string): string {
-  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
+/** citty's rule: a value is always there when the argument has a default or is required. */
+type Present<T, V> = T extends { default: NonNullable<unknown> }
+  ? V
+  : T extends { required: true }
+    ? V
+    : V | undefined;

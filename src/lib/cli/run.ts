@@ -1,6 +1,7 @@
-import type { CommandDef } from "citty";
 import { ExitCode, UnitsyncError, usageError } from "../errors.ts";
-import { type Command, parseArgs } from "./command.ts";
+import type { Command, CommandDef } from "./command.ts";
+import { helpText } from "./help.ts";
+import { parseArgs } from "./parse.ts";
 
 export type { Command } from "./command.ts";
 
@@ -33,7 +34,7 @@ export async function runCli(root: Command, argv: string[], version: string): Pr
         : usageError(`unknown command "${next}" for "${path.join(" ")}"`);
     }
     const rawArgs = [...rest, ...(dashes === -1 ? [] : argv.slice(dashes))];
-    const args = parseArgs((await resolveValue(leaf.args)) ?? {}, rawArgs, leaf.variadic, helpHint(path));
+    const args = parseArgs((await resolveValue(leaf.args)) ?? {}, rawArgs, helpHint(path));
     await leaf.run({ args, rawArgs, cmd: leaf });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
   } catch (error) {
@@ -41,16 +42,28 @@ export async function runCli(root: Command, argv: string[], version: string): Pr
   }
 }
 
-/** Prints an error as `error: <message>` (and a hint line) on stderr; returns its exit code. */
+/**
+ * Prints an error as `error: <message>` (and a hint line) on stderr and returns its exit code: the
+ * one place `error:` lines are printed. A UnitsyncError is a refusal with its own code; an error
+ * the system raised (it carries an errno code, e.g. EACCES) failed the request, exit 1; anything
+ * else is a bug in unitsync, exit 70.
+ */
 export function report(error: unknown): number {
+  // console.error, not process.stderr: building Node's stream object costs a client some
+  // milliseconds (docs/benchmarks.md, "Touching process.stdout").
   if (error instanceof UnitsyncError) {
-    // console.error, not process.stderr: building Node's stream object costs a client ~5 ms.
     console.error(`error: ${error.message}`);
     if (error.hint) console.error(`hint: ${error.hint}`);
     return error.exitCode;
   }
-  console.error(`error: ${(error as Error)?.message ?? String(error)}`);
-  return ExitCode.refused;
+  const message = error instanceof Error ? error.message : String(error);
+  if (isSystemError(error)) {
+    console.error(`error: ${message}`);
+    return ExitCode.refused;
+  }
+  console.error(`error: internal error (a bug in unitsync): ${message}`);
+  console.error("hint: please report it, with the command that failed and unitsync --version");
+  return ExitCode.internal;
 }
 
 // --- internal ---
@@ -98,14 +111,18 @@ async function findSubCommand(subCommands: NonNullable<CommandDef["subCommands"]
   return undefined;
 }
 
+/** An error from the operating system (fs, sockets): it carries an errno name such as EACCES. */
+function isSystemError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return error instanceof Error && typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
+}
+
 function helpHint(path: string[]): string {
   return `see "${path.join(" ")} --help"`;
 }
 
 async function usage(command: Command, path: string[]): Promise<string> {
-  const { renderUsage } = await import("citty");
-  const parent = { meta: { name: path.slice(0, -1).join(" ") } } as CommandDef;
-  const text = await renderUsage(command, path.length > 1 ? parent : undefined);
+  const text = await helpText(command, path);
   // citty colours its usage unless NO_COLOR or CI is set; keep colour for terminals only.
   return process.stdout.isTTY ? text : Bun.stripANSI(text);
 }

@@ -1,5 +1,5 @@
-import type { ArgDef, ArgsDef, Resolvable } from "citty";
-import type { Command } from "./command.ts";
+import type { Resolvable } from "citty";
+import type { ArgDef, ArgsDef, Command } from "./command.ts";
 
 /** One command of the CLI with everything resolved: what completions and docs/cli.md are made from. */
 export interface CommandNode {
@@ -11,8 +11,10 @@ export interface CommandNode {
   def: Command;
   flags: Flag[];
   positionals: Positional[];
-  /** More positionals than declared are accepted (`want <unit> <dep>...`). */
+  /** The last positional takes every remaining word (`want <unit> <dep>...`). */
   variadic: boolean;
+  /** The words after `--` are a command line to run (`run <unit> -- <command> [args...]`). */
+  commandTail: boolean;
   children: CommandNode[];
   /** Set when the same command is reachable by an earlier path (`unitsync sync` = `unitsync exp sync`). */
   sameAs?: string[];
@@ -32,6 +34,8 @@ export interface Flag {
   isPath: boolean;
   /** The value names a unit (`run --want`). */
   isUnit: boolean;
+  /** The flag may be given more than once (`--want a --want b`). */
+  multiple: boolean;
 }
 
 /** A positional argument of a leaf command. */
@@ -83,14 +87,19 @@ async function load(def: Command, path: string[], seen: Map<Command, string[]>):
     def,
     flags: [],
     positionals: [],
-    variadic: def.variadic === true,
+    variadic: false,
+    commandTail: false,
     children: [],
     sameAs: seen.get(def),
   };
   seen.set(def, seen.get(def) ?? path);
   for (const [name, arg] of Object.entries(args)) {
-    if (arg.type === "positional") node.positionals.push(positional(name, arg));
-    else node.flags.push(flag(name, arg));
+    if (arg.type !== "positional") node.flags.push(flag(name, arg));
+    else if (arg.afterDashes) node.commandTail = true;
+    else {
+      node.positionals.push(positional(name, arg));
+      node.variadic = arg.variadic === true;
+    }
   }
   const subCommands = (await resolve(def.subCommands)) ?? {};
   for (const [name, childDef] of Object.entries(subCommands)) {
@@ -111,6 +120,7 @@ function flag(name: string, arg: ArgDef): Flag {
     choices: arg.type === "enum" ? [...(arg.options ?? [])] : [],
     isPath: hint !== undefined && PATH_HINTS.has(hint),
     isUnit: hint === "unit",
+    multiple: arg.type === "string" && arg.multiple === true,
   };
 }
 

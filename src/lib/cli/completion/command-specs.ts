@@ -42,7 +42,7 @@ export function pathSpecs(nodes: CommandNode[]): PathSpec[] {
         valueFlagWords: flags.filter((flag) => flag.takesValue).flatMap(flagWords),
         positionalChoices: node.positionals.flatMap((arg) => arg.choices),
         units: node.positionals.some((arg) => arg.isUnit),
-        takesCommand: COMMAND_TAILS.has(node.name) && node.variadic,
+        takesCommand: node.commandTail,
       };
     });
 }
@@ -77,12 +77,6 @@ export function oneLine(description: string): string {
 
 // --- internal ---
 
-/**
- * Verbs whose arguments after `--` are a command line to run. citty has no way to declare such a
- * tail, so it is named here; a shell then completes command names there.
- */
-const COMMAND_TAILS = new Set(["run"]);
-
 /** `--help` is accepted by every command and `--version` by the root: src/lib/cli/run.ts adds them. */
 function flagsOf(node: CommandNode): Flag[] {
   const builtin = (name: string, alias: string, description: string): Flag => ({
@@ -93,6 +87,7 @@ function flagsOf(node: CommandNode): Flag[] {
     choices: [],
     isPath: false,
     isUnit: false,
+    multiple: false,
   });
   return [
     ...node.flags,
