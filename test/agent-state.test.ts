@@ -23,9 +23,9 @@ test("a waiter made unready by an earlier wake in the same change goes back to w
 
   state.apply((g, now) => g.complete("d", now));
   expect(ends).toEqual({ x: [{ kind: "ready" }], y: [] });
-  expect(state.waits.size).toBe(1);
+  expect(state.waiterCount).toBe(1);
 
   state.apply((g, now) => g.complete("x", now));
   expect(ends.y).toEqual([{ kind: "ready" }]);
-  expect(state.waits.size).toBe(0);
+  expect(state.waiterCount).toBe(0);
 });

@@ -1,5 +1,4 @@
 import type * as v from "valibot";
-import { GraphError } from "../graph/index.ts";
 import {
   type ErrorBody,
   type ErrorCode,
@@ -8,6 +7,7 @@ import {
   parseWith,
   type WaitLine,
 } from "../protocol/schemas.ts";
+import { Refusal } from "./units.ts";
 
 /** A refusal that becomes an `{"error":{code,message}}` response with the code's HTTP status. */
 export class HttpError extends Error {
@@ -26,10 +26,10 @@ export class HttpError extends Error {
   }
 }
 
-/** Any thrown value as an HttpError: graph refusals keep their code, anything else is internal. */
+/** Any thrown value as an HttpError: refused unit operations keep their code, anything else is internal. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
-  if (error instanceof GraphError) return new HttpError(error.code, error.message);
+  if (error instanceof Refusal) return new HttpError(error.code, error.message, error.failures);
   // decodeURIComponent of a unit name in the path (e.g. `/v1/units/%E0%A4%A`): the client's fault.
   if (error instanceof URIError)
     return new HttpError("bad_request", "malformed percent-encoding in the request path");

@@ -1,22 +1,18 @@
-import { compareNames, describeFailure, evaluate, type Outcome, type Waiter } from "../graph/index.ts";
 import {
   API_PREFIX,
   CompleteRequestSchema,
   FailRequestSchema,
-  type ListResponse,
   type PingResponse,
   StartRequestSchema,
-  type StatusResponse,
   type WaitLine,
   WaitRequestSchema,
   WantRequestSchema,
 } from "../protocol/schemas.ts";
 import { eventStream } from "./event-stream.ts";
 import { errorResponse, HttpError, json, line, lines, readBody, requestUrl, toHttpError } from "./http.ts";
-import type { AgentState, WaitEnd } from "./state.ts";
-import { snapshot, statusOf, summaryOf } from "./views.ts";
+import type { Answer, Units } from "./units.ts";
 
-type Handler = (req: Request, state: AgentState) => Response | Promise<Response>;
+type Handler = (req: Request, units: Units) => Response | Promise<Response>;
 
 /** Identity the agent reports on ping. */
 export interface AgentInfo {
@@ -24,15 +20,19 @@ export interface AgentInfo {
   pid: number;
 }
 
-/** The HTTP handler of the agent: routes `/v1/...` requests to the graph. Never throws. */
-export function createHandler(state: AgentState, info: AgentInfo): (req: Request) => Promise<Response> {
+/**
+ * The HTTP handler of the agent: decodes `/v1/...` requests, calls the unit operations, encodes
+ * their answers. No rule about units lives here. Never throws.
+ */
+export function createHandler(units: Units, info: AgentInfo): (req: Request) => Promise<Response> {
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     "/ping": {
-      GET: (_req, s) => json({ agent: "unitsync", ...info, waiters: s.waits.size } satisfies PingResponse),
+      GET: async (_req, u) =>
+        json({ agent: "unitsync", ...info, ...(await u.info()) } satisfies PingResponse),
     },
-    "/units": { GET: (_req, s) => json(registeredUnits(s)) },
-    "/snapshot": { GET: (_req, s) => json(snapshot(s.graph, s.clock())) },
-    "/events": { GET: (req, s) => eventStream(req, s.events) },
+    "/units": { GET: async (_req, u) => json(await u.list()) },
+    "/snapshot": { GET: async (_req, u) => json(await u.snapshot()) },
+    "/events": { GET: (req, u) => eventStream(req, u.events) },
     "/want": { POST: want },
     "/start": { POST: start },
     "/complete": { POST: complete },
@@ -47,13 +47,13 @@ export function createHandler(state: AgentState, info: AgentInfo): (req: Request
       const route = path.slice(API_PREFIX.length);
       if (route.startsWith("/units/")) {
         if (req.method !== "GET") throw notAllowed(req, "GET");
-        return json(status(state, decodeURIComponent(route.slice("/units/".length))));
+        return json(await units.status(decodeURIComponent(route.slice("/units/".length))));
       }
       const methods = routes[route];
       if (!methods) throw new HttpError("not_found", `no such endpoint: ${path}`);
       const handler = methods[req.method];
       if (!handler) throw notAllowed(req, Object.keys(methods).join(", "));
-      return await handler(req, state);
+      return await handler(req, units);
     } catch (error) {
       return errorResponse(toHttpError(error));
     }
@@ -66,149 +66,87 @@ function notAllowed(req: Request, allowed: string): HttpError {
   return new HttpError("method_not_allowed", `method ${req.method} is not allowed here; use ${allowed}`);
 }
 
-function registeredUnits(state: AgentState): ListResponse {
-  return state.graph
-    .units()
-    .filter((unit) => unit.status !== "not registered")
-    .map((unit) => summaryOf(state.graph, unit));
-}
-
-function status(state: AgentState, unit: string): StatusResponse {
-  if (!state.graph.has(unit)) throw new HttpError("not_registered", `unit "${unit}" is not registered`);
-  return statusOf(state.graph, unit, state.clock());
-}
-
-async function want(req: Request, state: AgentState): Promise<Response> {
+async function want(req: Request, units: Units): Promise<Response> {
   const body = await readBody(req, WantRequestSchema);
-  state.apply((graph, now) => graph.want(body.unit, body.depends_on, now));
+  await units.want(body.unit, body.depends_on);
   return json({ unit: body.unit, depends_on: body.depends_on });
 }
 
-async function complete(req: Request, state: AgentState): Promise<Response> {
+async function complete(req: Request, units: Units): Promise<Response> {
   const { unit } = await readBody(req, CompleteRequestSchema);
-  state.apply((graph, now) => graph.complete(unit, now));
-  return json({ unit, status: state.graph.status(unit) });
+  return json({ unit, status: await units.complete(unit) });
 }
 
-async function fail(req: Request, state: AgentState): Promise<Response> {
+async function fail(req: Request, units: Units): Promise<Response> {
   const { unit, reason = "" } = await readBody(req, FailRequestSchema);
-  state.apply((graph, now) => graph.fail(unit, reason, now));
-  return json({ unit, status: state.graph.status(unit) });
+  return json({ unit, status: await units.fail(unit, reason) });
 }
 
-async function start(req: Request, state: AgentState): Promise<Response> {
+async function start(req: Request, units: Units): Promise<Response> {
   const body = await readBody(req, StartRequestSchema);
-  const { unit } = body;
-  if (state.graph.status(unit) === "started")
-    throw new HttpError("already_started", `unit "${unit}" is already started`);
-  if (body.depends_on?.length) state.apply((graph, now) => graph.want(unit, body.depends_on ?? [], now));
-  state.apply((graph, now) => graph.requestStart(unit, now));
-
-  const markStarted = (waited: boolean): WaitLine => {
-    state.apply((graph, now) => graph.markStarted(unit, now));
-    const dependencies = [...state.graph.dependenciesOf(unit)].sort(compareNames);
-    return { type: "started", unit, dependencies, waited };
-  };
-  const spec = { kind: "start", unit } as const;
-  const now = evaluate(state.graph, { ...spec, id: 0 });
-  if (now?.kind === "dependency_failed") throw dependencyFailed(now);
-  if (now?.kind === "ready") return lines(markStarted(false));
-
-  const first: WaitLine = { type: "waiting", unmet: state.graph.unmetDependencies(unit) };
-  return waitStream(
+  return held(
     req,
-    state,
-    spec,
-    body.timeout_ms,
-    first,
-    `timeout waiting for dependencies of unit '${unit}'`,
-    () => markStarted(true),
+    (wait) =>
+      units.start({ unit: body.unit, dependsOn: body.depends_on, timeoutMs: body.timeout_ms, ...wait }),
+    ({ unit, dependencies, waited }) => ({ type: "started", unit, dependencies, waited }),
   );
 }
 
-async function wait(req: Request, state: AgentState): Promise<Response> {
+async function wait(req: Request, units: Units): Promise<Response> {
   const body = await readBody(req, WaitRequestSchema);
-  const spec = { kind: "complete", units: [...new Set(body.units)], any: body.any ?? false } as const;
-  const now = evaluate(state.graph, { ...spec, id: 0 });
-  if (now?.kind === "dependency_failed") throw dependencyFailed(now);
-  if (now?.kind === "completed") return lines({ type: "completed", units: now.units });
-
-  const unmet = spec.units.filter((unit) => state.graph.status(unit) !== "completed").sort(compareNames);
-  const quoted = spec.units.map((unit) => `'${unit}'`).join(", ");
-  const message = `timeout waiting for unit${spec.units.length > 1 ? "s" : ""} ${quoted}`;
-  return waitStream(req, state, spec, body.timeout_ms, { type: "waiting", unmet }, message, (outcome) =>
-    outcome.kind === "completed" ? { type: "completed", units: outcome.units } : unexpected(outcome),
+  return held(
+    req,
+    (wait) => units.waitFor({ units: body.units, any: body.any, timeoutMs: body.timeout_ms, ...wait }),
+    (completed) => ({ type: "completed", units: completed }),
   );
 }
 
 /**
- * Holds the request open as an NDJSON stream until the waiter resolves, the server-side timeout
- * fires, or the client goes away. A client that goes away is simply forgotten: its unit is not
- * marked started.
+ * Answers a call that may wait. Answered at once: one final line (or, refused at once, a plain
+ * error response). Otherwise the request is held open as an NDJSON stream: a "waiting" line now,
+ * another each time the awaited set changes, then the final line. A client that goes away is
+ * simply forgotten: its wait is dropped and nothing is marked.
  */
-function waitStream(
+async function held<T>(
   req: Request,
-  state: AgentState,
-  spec: Omit<Extract<Waiter, { kind: "start" }>, "id"> | Omit<Extract<Waiter, { kind: "complete" }>, "id">,
-  timeoutMs: number,
-  first: WaitLine,
-  timeoutMessage: string,
-  onResolved: (outcome: Outcome) => WaitLine,
-): Response {
-  let id = 0;
-  let timer: Timer | undefined;
+  call: (wait: {
+    signal: AbortSignal;
+    onProgress: (unmet: string[]) => void;
+  }) => Answer<T> | Promise<Answer<T>>,
+  final: (value: T) => WaitLine,
+): Promise<Response> {
+  const gone = new AbortController();
+  req.signal.addEventListener("abort", () => gone.abort(), { once: true });
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let open = true;
-  const forget = () => {
+  const called = call({
+    signal: gone.signal,
+    // A further "waiting" line each time the awaited set changes, for the client's live line.
+    onProgress: (unmet) => open && controller?.enqueue(line({ type: "waiting", unmet })),
+  });
+  // Not `await` on a plain answer: a tick in between could let a change slip past the first line.
+  const answer = called instanceof Promise ? await called : called;
+  if (answer.kind === "done") return lines(final(answer.value));
+
+  const finish = (last: WaitLine) => {
+    if (!open) return;
     open = false;
-    clearTimeout(timer);
-    state.removeWaiter(id);
+    controller?.enqueue(line(last));
+    controller?.close();
   };
+  answer.end.then(
+    (value) => finish(final(value)),
+    (error) => finish({ type: "error", error: toHttpError(error).body().error }),
+  );
   const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const finish = (last: WaitLine) => {
-        if (!open) return;
-        forget();
-        controller.enqueue(line(last));
-        controller.close();
-      };
-      controller.enqueue(line(first));
-      id = state.addWaiter(
-        spec,
-        (end: WaitEnd) => finish(lineFor(end, onResolved)),
-        // A further "waiting" line each time the awaited set changes, for the client's live line.
-        (unmet) => open && controller.enqueue(line({ type: "waiting", unmet })),
-      );
-      if (timeoutMs > 0) {
-        timer = setTimeout(() => finish(errorLine(new HttpError("timeout", timeoutMessage))), timeoutMs);
-      }
-      req.signal.addEventListener("abort", forget, { once: true });
+    start(c) {
+      controller = c;
+      controller.enqueue(line({ type: "waiting", unmet: answer.unmet }));
     },
-    cancel: forget,
+    cancel: () => {
+      open = false;
+      gone.abort();
+    },
   });
   return new Response(stream, { headers: { "content-type": "application/x-ndjson" } });
-}
-
-function lineFor(end: WaitEnd, onResolved: (outcome: Outcome) => WaitLine): WaitLine {
-  try {
-    if (end.kind === "shutdown") throw new HttpError("shutting_down", "the agent is shutting down");
-    if (end.kind === "dependency_failed") throw dependencyFailed(end);
-    return onResolved(end);
-  } catch (error) {
-    return errorLine(toHttpError(error));
-  }
-}
-
-function errorLine(error: HttpError): WaitLine {
-  return { type: "error", error: error.body().error };
-}
-
-function dependencyFailed(outcome: Extract<Outcome, { kind: "dependency_failed" }>): HttpError {
-  const message = outcome.failures
-    .map((failure) => `dependency failed: ${describeFailure(failure)}`)
-    .join("; ");
-  return new HttpError("dependency_failed", message, outcome.failures);
-}
-
-function unexpected(outcome: Outcome): never {
-  throw new HttpError("internal", `unexpected wait outcome: ${outcome.kind}`);
 }

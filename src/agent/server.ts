@@ -2,7 +2,7 @@ import { MAX_BODY_BYTES } from "../protocol/schemas.ts";
 import type { AgentLog } from "./log.ts";
 import { createHandler } from "./routes.ts";
 import { claimSocket } from "./socket.ts";
-import { AgentState } from "./state.ts";
+import { createUnits, type Units } from "./units.ts";
 
 export interface AgentOptions {
   socketPath: string;
@@ -12,7 +12,8 @@ export interface AgentOptions {
 
 /** A running agent. */
 export interface Agent {
-  readonly state: AgentState;
+  /** The unit operations the socket serves; the script runner calls the same ones. */
+  readonly units: Units;
   readonly socketPath: string;
   /** Stops accepting, answers every waiting client with an error, removes the socket file. */
   stop(): Promise<void>;
@@ -20,9 +21,9 @@ export interface Agent {
 
 /** Binds the socket (refusing a live agent, recovering a stale socket) and serves the graph on it. */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
-  const state = new AgentState();
-  state.events.subscribe((event) => options.log.event(event));
-  const handle = createHandler(state, { version: options.version, pid: process.pid });
+  const units = createUnits();
+  units.events.subscribe((event) => options.log.event(event));
+  const handle = createHandler(units, { version: options.version, pid: process.pid });
 
   const { server, release } = await claimSocket(options.socketPath, (unix) =>
     Bun.serve({
@@ -43,14 +44,14 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   let stopping: Promise<void> | undefined;
   return {
-    state,
+    units,
     socketPath: options.socketPath,
     stop: () => {
       stopping ??= (async () => {
         release();
-        state.shutdown();
+        units.shutdown();
         // End `events --follow` streams too, or the graceful stop below would wait for them.
-        state.events.close();
+        units.events.close();
         // Let the answers to the waiting clients flush, but never hang on a connection that stays open.
         const graceful = server.stop(false);
         const grace = new Promise((resolve) => setTimeout(resolve, 2000).unref());

@@ -30,10 +30,11 @@ export function unmetOf(graph: Graph, spec: WaiterSpec): string[] {
 /**
  * The agent's state: the graph, the waiters blocked on it, and the event history. Every change goes
  * through `apply`, which records the events and wakes exactly the waiters they resolve, at once.
+ * Only the unit operations (units.ts) hold one: they own the rules, this owns the bookkeeping.
  */
 export class AgentState {
-  readonly graph = new Graph();
-  readonly waits = new WaitSet();
+  readonly #graph = new Graph();
+  readonly #waits = new WaitSet();
   readonly events: EventLog;
   readonly #callbacks = new Map<number, (end: WaitEnd) => void>();
   readonly #progress = new Map<number, { spec: WaiterSpec; unmet: string; report: ProgressCallback }>();
@@ -50,18 +51,38 @@ export class AgentState {
 
   /** Runs a graph mutation (which throws GraphError to refuse), records its events and settles waiters. */
   apply(mutate: (graph: Graph, now: Millis) => GraphEvent[]): GraphEvent[] {
-    const events = mutate(this.graph, this.clock());
+    const events = mutate(this.#graph, this.clock());
     if (events.length === 0) return events;
     this.events.record(events);
-    for (const { waiter } of this.waits.settle(this.graph, events)) {
+    for (const { waiter } of this.#waits.settle(this.#graph, events)) {
       // Judge each woken waiter afresh: an earlier one in this loop may have started a unit, and a
       // unit that is no longer ready goes back to waiting instead of getting an error.
-      const outcome = evaluate(this.graph, waiter);
+      const outcome = evaluate(this.#graph, waiter);
       if (outcome) this.#finish(waiter.id, outcome);
-      else this.waits.add(waiter);
+      else this.#waits.add(waiter);
     }
     if (this.#progress.size > 0) this.#reportProgress(events);
     return events;
+  }
+
+  /** Answers a query on the graph (views, statuses); changes go through `apply`. */
+  read<T>(query: (graph: Graph, now: Millis) => T): T {
+    return query(this.#graph, this.clock());
+  }
+
+  /** How the waiter described by `spec` stands now: resolved (an outcome) or still waiting (undefined). */
+  evaluate(spec: WaiterSpec): Outcome | undefined {
+    return evaluate(this.#graph, { ...spec, id: 0 } as Waiter);
+  }
+
+  /** What the waiter described by `spec` still waits for. */
+  unmetOf(spec: WaiterSpec): string[] {
+    return unmetOf(this.#graph, spec);
+  }
+
+  /** How many waiters are blocked. */
+  get waiterCount(): number {
+    return this.#waits.size;
   }
 
   /**
@@ -70,10 +91,10 @@ export class AgentState {
    */
   addWaiter(spec: WaiterSpec, onEnd: (end: WaitEnd) => void, onProgress?: ProgressCallback): number {
     const id = this.#nextId++;
-    this.waits.add({ ...spec, id } as Waiter);
+    this.#waits.add({ ...spec, id } as Waiter);
     this.#callbacks.set(id, onEnd);
     if (onProgress) {
-      this.#progress.set(id, { spec, unmet: unmetOf(this.graph, spec).join("\n"), report: onProgress });
+      this.#progress.set(id, { spec, unmet: unmetOf(this.#graph, spec).join("\n"), report: onProgress });
       for (const unit of watchedBy(spec)) {
         const ids = this.#progressByUnit.get(unit) ?? new Set();
         this.#progressByUnit.set(unit, ids.add(id));
@@ -84,15 +105,15 @@ export class AgentState {
 
   /** Drops a waiter without calling it (its client went away or timed out). */
   removeWaiter(id: number): void {
-    this.waits.remove(id);
+    this.#waits.remove(id);
     this.#callbacks.delete(id);
     this.#dropProgress(id);
   }
 
   /** Ends every wait with "shutdown". */
   shutdown(): void {
-    for (const waiter of this.waits.all()) {
-      this.waits.remove(waiter.id);
+    for (const waiter of this.#waits.all()) {
+      this.#waits.remove(waiter.id);
       this.#finish(waiter.id, { kind: "shutdown" });
     }
   }
@@ -116,14 +137,14 @@ export class AgentState {
     for (const event of events) {
       if (event.type === "registered" || event.type === "waiting") continue;
       touched.add(event.unit);
-      for (const dependent of this.graph.dependentsOf(event.unit)) touched.add(dependent);
+      for (const dependent of this.#graph.dependentsOf(event.unit)) touched.add(dependent);
     }
     const ids = new Set<number>();
     for (const unit of touched) for (const id of this.#progressByUnit.get(unit) ?? []) ids.add(id);
     for (const id of ids) {
       const entry = this.#progress.get(id);
       if (!entry) continue;
-      const unmet = unmetOf(this.graph, entry.spec);
+      const unmet = unmetOf(this.#graph, entry.spec);
       const key = unmet.join("\n");
       if (key === entry.unmet || unmet.length === 0) continue;
       entry.unmet = key;

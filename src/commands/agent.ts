@@ -111,7 +111,7 @@ export default defineCommand({
       if (scripts && !signals.received()) {
         const logDir = args["log-dir"] ?? defaultLogDir(socketPath);
         runner = new ScriptRunner({
-          state: agent.state,
+          units: agent.units,
           scripts,
           socketPath,
           logDir,

@@ -1,13 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import {
-  compareNames,
-  describeFailure,
-  evaluate,
-  type FailedDependency,
-  GraphError,
-} from "../../graph/index.ts";
+import { compareNames, type Millis } from "../../graph/index.ts";
 import type { AgentLog } from "../log.ts";
-import type { AgentState } from "../state.ts";
+import { type Answer, Refusal, type Started, type Units } from "../units.ts";
 import type { PlannedScript } from "./headers.ts";
 import { LineSplitter, logFileFor, type OutputSink, type StreamName } from "./output.ts";
 
@@ -38,7 +32,7 @@ export interface RunReport {
 }
 
 export interface RunnerOptions {
-  state: AgentState;
+  units: Units;
   scripts: readonly PlannedScript[];
   socketPath: string;
   logDir: string;
@@ -57,10 +51,12 @@ export const KILL_GRACE_MS = 5000;
 export const OUTPUT_GRACE_MS = 500;
 
 /**
- * Runs startup scripts as units of the agent's own graph (no socket round trips): each script waits
- * until the units it wants have completed, runs in its own process group with its output prefixed
- * and logged, and completes or fails its unit from its exit status. A script whose dependency
- * failed never runs: its unit is failed with `dependency failed: ...`.
+ * Runs startup scripts as units of the agent's own graph, through the same unit operations as the
+ * socket (no round trips): each script waits until the units it wants have completed, runs in its
+ * own process group with its output prefixed and logged, and completes or fails its unit from its
+ * exit status. A script whose dependency failed never runs: its unit is failed with
+ * `dependency failed: ...`. Every time is read from the units' clock, so the summary and
+ * `timeline` agree.
  */
 export class ScriptRunner {
   readonly #options: RunnerOptions;
@@ -68,7 +64,7 @@ export class ScriptRunner {
   readonly #pids = new Set<number>();
   readonly #readers = new Set<{ cancel(): Promise<void> }>();
   readonly #done = Promise.withResolvers<RunReport>();
-  #started = 0;
+  #started: Millis = 0;
   #timer: Timer | undefined;
   #timedOut = false;
   #stoppedBy: string | undefined;
@@ -90,16 +86,16 @@ export class ScriptRunner {
 
   /** Registers every script's unit and dependencies, then starts each script as soon as it is ready. */
   start(): void {
-    const { state, logDir, timeoutMs } = this.#options;
-    this.#started = performance.now();
+    const { units, logDir, timeoutMs } = this.#options;
+    this.#started = units.now();
     mkdirSync(logDir, { recursive: true, mode: 0o700 });
     Promise.all(this.#runs.map((run) => run.promise)).then(() => this.#finish());
     // Declare every edge before anything runs, so no script can start ahead of a dependency.
     for (const run of this.#runs) {
       try {
-        state.apply((graph, now) => graph.want(run.script.unit, run.script.wants, now));
+        units.want(run.script.unit, run.script.wants);
       } catch (error) {
-        this.#giveUp(run, "failed", (error as Error).message);
+        this.#settleNotRun(run, "failed", (error as Error).message);
       }
     }
     if (timeoutMs) this.#timer = setTimeout(() => this.#abort("timeout", "timeout"), timeoutMs);
@@ -130,42 +126,45 @@ export class ScriptRunner {
 
   /** Asks to start the unit; runs the script at once if it is ready, or when it becomes ready. */
   #launch(run: Run): void {
-    const { state } = this.#options;
-    const { unit } = run.script;
-    run.requestedAt = performance.now();
+    const { units, log } = this.#options;
+    const { unit, path } = run.script;
+    run.requestedAt = units.now();
+    run.cancelWait = new AbortController();
+    let answer: Answer<Started>;
     try {
-      state.apply((graph, now) => graph.requestStart(unit, now));
+      answer = units.start({ unit, signal: run.cancelWait.signal });
     } catch (error) {
-      this.#giveUp(run, "failed", (error as Error).message);
+      // A dependency that failed already, or a refused start (e.g. started through the socket).
+      const outcome = error instanceof Refusal && error.code === "dependency_failed" ? "not run" : "failed";
+      this.#settleNotRun(run, outcome, (error as Error).message);
       return;
     }
-    const now = evaluate(state.graph, { kind: "start", unit, id: 0 });
-    if (now?.kind === "ready") this.#spawn(run);
-    else if (now?.kind === "dependency_failed") this.#skip(run, now.failures);
-    else this.#wait(run);
-  }
-
-  #wait(run: Run): void {
-    const { state } = this.#options;
-    const { unit } = run.script;
-    run.waiterId = state.addWaiter({ kind: "start", unit }, (end) => {
-      run.waiterId = undefined;
-      if (end.kind === "ready") this.#spawn(run);
-      else if (end.kind === "dependency_failed") this.#skip(run, end.failures);
-      else this.#giveUp(run, "stopped", "the agent is shutting down");
-    });
-  }
-
-  #spawn(run: Run): void {
-    const { state, log, output, socketPath, logDir } = this.#options;
-    const { unit, path } = run.script;
-    try {
-      state.apply((graph, now) => graph.markStarted(unit, now));
-    } catch (error) {
-      // Someone else started the unit through the socket; the script still owns its outcome.
-      log.warn(`unit "${unit}": ${(error as Error).message}; running ${path} anyway`);
+    if (answer.kind === "done") {
+      this.#spawn(run, answer.value.at);
+      return;
     }
-    run.startedAt = performance.now();
+    answer.end.then(
+      (started) => {
+        if (!run.result) this.#spawn(run, started.at);
+      },
+      (error: Refusal) => {
+        if (run.result) return;
+        if (error.code === "already_started") {
+          // Someone else started the unit through the socket; the script still owns its outcome.
+          log.warn(`unit "${unit}": ${error.message}; running ${path} anyway`);
+          this.#spawn(run, units.now());
+        } else if (error.code === "dependency_failed") this.#settleNotRun(run, "not run", error.message);
+        else this.#settleNotRun(run, "stopped", error.message);
+      },
+    );
+  }
+
+  /** Runs the script of a unit that is marked started (at `startedAt`, on the units' clock). */
+  #spawn(run: Run, startedAt: Millis): void {
+    const { units, log, output, socketPath, logDir } = this.#options;
+    const { unit, path } = run.script;
+    run.cancelWait = undefined;
+    run.startedAt = startedAt;
     let logFd: number | undefined;
     const logFile = logFileFor(logDir, unit);
     try {
@@ -185,8 +184,8 @@ export class ScriptRunner {
       });
     } catch (error) {
       if (logFd !== undefined) closeSync(logFd);
-      run.exitedAt = performance.now();
-      this.#fail(run, `cannot execute ${path}: ${(error as Error).message}`);
+      run.exitedAt = units.now();
+      this.#settleFailed(run, `cannot execute ${path}: ${(error as Error).message}`);
       run.resolve();
       return;
     }
@@ -214,7 +213,7 @@ export class ScriptRunner {
       if (logFd !== undefined) closeSync(logFd);
     });
     proc.exited.then(() => {
-      run.exitedAt = performance.now();
+      run.exitedAt = units.now();
       this.#pids.delete(proc.pid);
       clearTimeout(run.killTimer);
       this.#settleExit(run, proc);
@@ -231,23 +230,23 @@ export class ScriptRunner {
 
   /** Completes or fails the unit from the exit status; the script's own `exp sync` calls win. */
   #settleExit(run: Run, proc: Bun.Subprocess): void {
-    const { state, log } = this.#options;
+    const { units, log } = this.#options;
     const { unit } = run.script;
     if (run.stopReason) {
       run.result = this.#result(run, run.stopReason === "timeout" ? "timeout" : "stopped", run.stopReason);
       return;
     }
-    const status = state.graph.status(unit);
+    const { status, reason: ownReason } = units.stateOf(unit);
     if (proc.exitCode === 0) {
       if (status === "failed") {
-        run.result = this.#result(run, "failed", state.graph.reasonOf(unit) || "failed by the script");
+        run.result = this.#result(run, "failed", ownReason || "failed by the script");
         return;
       }
       if (status !== "completed") {
         try {
-          state.apply((graph, now) => graph.complete(unit, now));
+          units.complete(unit);
         } catch (error) {
-          if (!(error instanceof GraphError)) throw error;
+          if (!(error instanceof Refusal)) throw error;
           log.warn(`unit "${unit}": ${error.message}`);
         }
       }
@@ -261,40 +260,35 @@ export class ScriptRunner {
       return;
     }
     if (status === "failed") {
-      run.result = this.#result(run, "failed", state.graph.reasonOf(unit) || reason);
+      run.result = this.#result(run, "failed", ownReason || reason);
       return;
     }
-    this.#fail(run, reason);
+    this.#settleFailed(run, reason);
   }
 
-  /** The unit never runs because a dependency failed. */
-  #skip(run: Run, failures: readonly FailedDependency[]): void {
-    // The same words as `start` and `run` print: the chain down to the root failure, and its reason.
-    const reason = failures[0] ? `dependency failed: ${describeFailure(failures[0])}` : "dependency failed";
-    this.#giveUp(run, "not run", reason);
-  }
-
-  /** Settles a script that will not run (any more): fails its unit with the reason. */
-  #giveUp(run: Run, outcome: ScriptOutcome, reason: string): void {
-    if (run.waiterId !== undefined) this.#options.state.removeWaiter(run.waiterId);
-    run.waiterId = undefined;
+  /** Settles a script that will not run (any more): drops its wait, fails its unit with the reason. */
+  #settleNotRun(run: Run, outcome: ScriptOutcome, reason: string): void {
+    run.cancelWait?.abort();
+    run.cancelWait = undefined;
     run.result = this.#result(run, outcome, reason);
-    this.#failInGraph(run.script.unit, reason);
+    this.#failUnit(run.script.unit, reason);
     run.resolve();
   }
 
-  #fail(run: Run, reason: string): void {
+  /** Settles a script that ran (or was meant to) and failed: its result and its unit say `reason`. */
+  #settleFailed(run: Run, reason: string): void {
     run.result = this.#result(run, "failed", reason);
-    this.#failInGraph(run.script.unit, reason);
+    this.#failUnit(run.script.unit, reason);
   }
 
-  #failInGraph(unit: string, reason: string): void {
-    const { state, log } = this.#options;
-    if (state.graph.status(unit) === "failed") return;
+  /** Fails the unit in the graph, unless it is failed already; a refusal is only logged. */
+  #failUnit(unit: string, reason: string): void {
+    const { units, log } = this.#options;
+    if (units.stateOf(unit).status === "failed") return;
     try {
-      state.apply((graph, now) => graph.fail(unit, reason, now));
+      units.fail(unit, reason);
     } catch (error) {
-      if (!(error instanceof GraphError)) throw error;
+      if (!(error instanceof Refusal)) throw error;
       log.warn(`unit "${unit}": ${error.message}`);
     }
   }
@@ -306,14 +300,14 @@ export class ScriptRunner {
     const waiting = this.#runs.filter((run) => !run.result && run.proc === undefined);
     // Drop every wait first, so the failures below do not turn into "dependency failed" for the others.
     for (const run of waiting) {
-      if (run.waiterId !== undefined) this.#options.state.removeWaiter(run.waiterId);
-      run.waiterId = undefined;
+      run.cancelWait?.abort();
+      run.cancelWait = undefined;
     }
-    for (const run of waiting) this.#giveUp(run, outcome, reason);
+    for (const run of waiting) this.#settleNotRun(run, outcome, reason);
     for (const run of this.#runs) {
       if (!run.proc || run.exitedAt !== undefined) continue;
       run.stopReason = reason;
-      this.#failInGraph(run.script.unit, reason);
+      this.#failUnit(run.script.unit, reason);
       const pid = run.proc.pid;
       killGroup(pid, "SIGTERM");
       run.killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), this.#options.killGraceMs ?? KILL_GRACE_MS);
@@ -321,7 +315,7 @@ export class ScriptRunner {
   }
 
   #result(run: Run, outcome: ScriptOutcome, reason?: string): ScriptResult {
-    const end = run.startedAt ?? performance.now();
+    const end = run.startedAt ?? this.#options.units.now();
     const result: ScriptResult = {
       unit: run.script.unit,
       path: run.script.path,
@@ -343,7 +337,7 @@ export class ScriptRunner {
     const report: RunReport = {
       results,
       timedOut: this.#timedOut,
-      elapsedMs: performance.now() - this.#started,
+      elapsedMs: this.#options.units.now() - this.#started,
     };
     if (this.#stoppedBy !== undefined) report.stoppedBy = this.#stoppedBy;
     this.#done.resolve(report);
@@ -357,11 +351,12 @@ interface Run {
   promise: Promise<void>;
   /** Called once the result is known and the output drained (or given up on). */
   resolve: () => void;
-  waiterId?: number;
+  /** Aborts the unit's start while it waits for its dependencies. */
+  cancelWait?: AbortController;
   proc?: Bun.Subprocess<"ignore", "pipe", "pipe">;
-  requestedAt?: number;
-  startedAt?: number;
-  exitedAt?: number;
+  requestedAt?: Millis;
+  startedAt?: Millis;
+  exitedAt?: Millis;
   stopReason?: string;
   killTimer?: Timer;
   result?: ScriptResult;

@@ -1,0 +1,299 @@
+import {
+  compareNames,
+  describeFailure,
+  type FailedDependency,
+  type Graph,
+  GraphError,
+  type GraphEvent,
+  type Millis,
+  type NodeStatus,
+  type Outcome,
+} from "../graph/index.ts";
+import type { ErrorCode, ListResponse, SnapshotResponse, StatusResponse } from "../protocol/schemas.ts";
+import type { EventLog } from "./events.ts";
+import { AgentState, type WaitEnd, type WaiterSpec } from "./state.ts";
+import { snapshot, statusOf, summaryOf } from "./views.ts";
+
+/**
+ * A refused unit operation: a protocol error code, a one-line message, and for "dependency_failed"
+ * each failed chain. Graph refusals arrive as one too, with the graph's code.
+ */
+export class Refusal extends Error {
+  override name = "Refusal";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly failures?: FailedDependency[],
+  ) {
+    super(message);
+  }
+}
+
+/** The answer to a call that may have to wait: known at once, or after waiting for `unmet`. */
+export type Answer<T> =
+  | { kind: "done"; value: T }
+  /** `end` rejects with a Refusal (dependency failed, timeout, shutdown); it never settles once cancelled. */
+  | { kind: "waiting"; unmet: string[]; end: Promise<T> };
+
+/** How a caller waits: bounded or not, cancellable, told when what it waits for changes. */
+export interface WaitOptions {
+  /** Ends the wait with a "timeout" refusal after this long; 0 or absent waits until resolved. */
+  timeoutMs?: number;
+  /** Abort to drop the wait (the caller went away): nothing is marked and `end` never settles. */
+  signal?: AbortSignal;
+  /** Called with the still-unmet units each time that set changes while the wait goes on. */
+  onProgress?: (unmet: string[]) => void;
+}
+
+export interface StartRequest extends WaitOptions {
+  unit: string;
+  /** Declared (as by `want`) before the start is asked. */
+  dependsOn?: readonly string[];
+}
+
+/** A unit that `start` marked started. */
+export interface Started {
+  unit: string;
+  /** Its direct dependencies, sorted. */
+  dependencies: string[];
+  /** Whether it had to wait for them. */
+  waited: boolean;
+  /** When the graph recorded it started (the state's clock). */
+  at: Millis;
+}
+
+export interface CompletionRequest extends WaitOptions {
+  units: readonly string[];
+  /** Resolve on the first unit to complete instead of on all of them. */
+  any?: boolean;
+}
+
+/** A unit's status and, while it is failed, the reason. */
+export interface UnitState {
+  status: NodeStatus;
+  reason?: string;
+}
+
+/**
+ * The agent's use cases: every rule above the graph (the start flow, waits and their timeouts,
+ * refusal wording) lives behind this one interface. The HTTP routes and the script runner are
+ * adapters over it and never touch the graph or the wait set. Calls throw a Refusal to refuse.
+ *
+ * The in-memory implementation answers synchronously. A store-backed one (Redis, issue 16) would
+ * return promises from the same methods: the routes already `await` each call, and wait ends are
+ * promises already. Leases (a `run` unit failed when its client drops), targets and services
+ * belong here too, as options of `start` or reactions in `#apply`, not in the adapters.
+ */
+export interface Units {
+  /** Declares that `unit` depends on each of `dependsOn`, atomically. */
+  want(unit: string, dependsOn: readonly string[]): void;
+  /** Registers `unit`, waits until it is ready, marks it started. */
+  start(request: StartRequest): Answer<Started>;
+  /** Marks `unit` completed; returns its new status. */
+  complete(unit: string): NodeStatus;
+  /** Marks `unit` failed with `reason`; returns its new status. */
+  fail(unit: string, reason: string): NodeStatus;
+  /** Waits until the units complete (all, or with `any` the first), registering nothing; resolves with the completed ones. */
+  waitFor(request: CompletionRequest): Answer<string[]>;
+  /** A unit's status and reason, cheaply (for the runner's own bookkeeping). */
+  stateOf(unit: string): UnitState;
+  /** The answer to `status <unit>`; refused for a name never mentioned. */
+  status(unit: string): StatusResponse;
+  /** Every registered unit, for `list`. */
+  list(): ListResponse;
+  /** Every unit with its edges, state and times, for `graph` and `timeline`. */
+  snapshot(): SnapshotResponse;
+  /** What `ping` reports about the units. */
+  info(): { waiters: number };
+  /** The state changes, recorded and followed. */
+  readonly events: EventLog;
+  /** The clock the graph records times with; whoever times units uses it too, so views agree. */
+  now(): Millis;
+  /** Ends every wait with a "shutting_down" refusal. */
+  shutdown(): void;
+}
+
+/** The agent's units in its own memory, for its lifetime. */
+export function createUnits(clock: () => Millis = Date.now): Units {
+  return new InMemoryUnits(new AgentState(clock));
+}
+
+/** The message of a dependency failure, in the same words for `start`, `wait`, `run` and the runner. */
+export function dependencyFailed(failures: readonly FailedDependency[]): Refusal {
+  const message = failures.map((failure) => `dependency failed: ${describeFailure(failure)}`).join("; ");
+  return new Refusal("dependency_failed", message || "dependency failed", [...failures]);
+}
+
+// --- internal ---
+
+const SHUTTING_DOWN = "the agent is shutting down";
+
+class InMemoryUnits implements Units {
+  readonly #state: AgentState;
+
+  constructor(state: AgentState) {
+    this.#state = state;
+  }
+
+  get events(): EventLog {
+    return this.#state.events;
+  }
+
+  now(): Millis {
+    return this.#state.clock();
+  }
+
+  want(unit: string, dependsOn: readonly string[]): void {
+    this.#apply((graph, now) => graph.want(unit, dependsOn, now));
+  }
+
+  start({ unit, dependsOn, ...options }: StartRequest): Answer<Started> {
+    // The graph refuses a unit that is already started; the edges are declared first so that the
+    // unmet set it records in the "waiting" event includes them.
+    if (dependsOn?.length) this.want(unit, dependsOn);
+    this.#apply((graph, now) => graph.requestStart(unit, now));
+    const started = (waited: boolean): Started => {
+      this.#apply((graph, now) => graph.markStarted(unit, now));
+      return this.#state.read((graph, now) => ({
+        unit,
+        dependencies: [...graph.dependenciesOf(unit)].sort(compareNames),
+        waited,
+        at: graph.get(unit)?.times.startedAt ?? now,
+      }));
+    };
+    return this.#await(
+      { kind: "start", unit },
+      options,
+      `timeout waiting for dependencies of unit '${unit}'`,
+      // Called synchronously with the change that made the unit ready, so nothing else can start it first.
+      (_outcome, waited) => started(waited),
+    );
+  }
+
+  complete(unit: string): NodeStatus {
+    this.#apply((graph, now) => graph.complete(unit, now));
+    return this.#state.read((graph) => graph.status(unit));
+  }
+
+  fail(unit: string, reason: string): NodeStatus {
+    this.#apply((graph, now) => graph.fail(unit, reason, now));
+    return this.#state.read((graph) => graph.status(unit));
+  }
+
+  waitFor({ units, any = false, ...options }: CompletionRequest): Answer<string[]> {
+    const unique = [...new Set(units)];
+    const quoted = unique.map((unit) => `'${unit}'`).join(", ");
+    return this.#await(
+      { kind: "complete", units: unique, any },
+      options,
+      `timeout waiting for unit${unique.length > 1 ? "s" : ""} ${quoted}`,
+      (outcome) => {
+        if (outcome.kind !== "completed")
+          throw new Refusal("internal", `unexpected wait outcome: ${outcome.kind}`);
+        return outcome.units;
+      },
+    );
+  }
+
+  stateOf(unit: string): UnitState {
+    return this.#state.read((graph) => {
+      const reason = graph.reasonOf(unit);
+      return reason === undefined ? { status: graph.status(unit) } : { status: graph.status(unit), reason };
+    });
+  }
+
+  status(unit: string): StatusResponse {
+    return this.#state.read((graph, now) => {
+      if (!graph.has(unit)) throw new Refusal("not_registered", `unit "${unit}" is not registered`);
+      return statusOf(graph, unit, now);
+    });
+  }
+
+  list(): ListResponse {
+    return this.#state.read((graph) =>
+      graph
+        .units()
+        .filter((unit) => unit.status !== "not registered")
+        .map((unit) => summaryOf(graph, unit)),
+    );
+  }
+
+  snapshot(): SnapshotResponse {
+    return this.#state.read(snapshot);
+  }
+
+  info(): { waiters: number } {
+    return { waiters: this.#state.waiterCount };
+  }
+
+  shutdown(): void {
+    this.#state.shutdown();
+  }
+
+  /** Applies a graph change; a graph refusal becomes a Refusal with the graph's code. */
+  #apply(mutate: (graph: Graph, now: Millis) => GraphEvent[]): void {
+    try {
+      this.#state.apply(mutate);
+    } catch (error) {
+      if (error instanceof GraphError) throw new Refusal(error.code, error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * The one wait flow of `start` and `waitFor`: resolved now (`resolve` with waited=false, or a
+   * dependency failure thrown), or a waiter that ends with `resolve`, a refusal, its timeout, or
+   * never (cancelled through the signal: the caller went away, and nothing is marked).
+   */
+  #await<T>(
+    spec: WaiterSpec,
+    { timeoutMs = 0, signal, onProgress }: WaitOptions,
+    timeoutMessage: string,
+    resolve: (outcome: Outcome, waited: boolean) => T,
+  ): Answer<T> {
+    const now = this.#state.evaluate(spec);
+    if (now?.kind === "dependency_failed") throw dependencyFailed(now.failures);
+    if (now) return { kind: "done", value: resolve(now, false) };
+    const unmet = this.#state.unmetOf(spec);
+    if (signal?.aborted) return { kind: "waiting", unmet, end: new Promise<T>(() => {}) };
+
+    const { promise, resolve: settle, reject } = Promise.withResolvers<T>();
+    let timer: Timer | undefined;
+    const forget = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", cancel);
+    };
+    const cancel = () => {
+      forget();
+      this.#state.removeWaiter(id);
+    };
+    const id = this.#state.addWaiter(
+      spec,
+      (end: WaitEnd) => {
+        forget();
+        try {
+          if (end.kind === "shutdown") throw new Refusal("shutting_down", SHUTTING_DOWN);
+          if (end.kind === "dependency_failed") throw dependencyFailed(end.failures);
+          settle(resolve(end, true));
+        } catch (error) {
+          reject(asRefusal(error));
+        }
+      },
+      onProgress,
+    );
+    if (timeoutMs > 0) {
+      timer = setTimeout(() => {
+        cancel();
+        reject(new Refusal("timeout", timeoutMessage));
+      }, timeoutMs);
+    }
+    signal?.addEventListener("abort", cancel, { once: true });
+    return { kind: "waiting", unmet, end: promise };
+  }
+}
+
+function asRefusal(error: unknown): Refusal {
+  if (error instanceof Refusal) return error;
+  if (error instanceof GraphError) return new Refusal(error.code, error.message);
+  return new Refusal("internal", error instanceof Error ? error.message : String(error));
+}
