@@ -1,0 +1,165 @@
+import pkg from "../../package.json" with { type: "json" };
+import { ExitCode, UnitsyncError } from "../lib/errors.ts";
+import { type AgentLog, createAgentLog, type LogFormat } from "./log.ts";
+import { discoverScripts } from "./scripts/discover.ts";
+import { type PlannedScript, planScripts } from "./scripts/headers.ts";
+import { createOutputSink, defaultLogDir } from "./scripts/output.ts";
+import { type Reaper, startOrphanReaper } from "./scripts/reaper.ts";
+import { type RunReport, ScriptRunner } from "./scripts/runner.ts";
+import { exitStatusOf, renderSummary, summaryJson } from "./scripts/summary.ts";
+import { startAgent } from "./server.ts";
+
+/** What `unitsync agent` was asked to do, its flags already parsed and checked. */
+export interface AgentRunOptions {
+  socketPath: string;
+  /** Serve the socket (false: --socket-server-enabled=false, there is nothing to do). */
+  serve: boolean;
+  logFormat: LogFormat;
+  /** With --scripts/--script: the startup scripts to run as units. */
+  scripts?: ScriptsOptions;
+}
+
+export interface ScriptsOptions {
+  dirs: readonly string[];
+  files: readonly string[];
+  /** Where each script's output is kept; default: beside the socket. */
+  logDir?: string;
+  /** One-shot: exit when every script has finished, with their status. */
+  exitWhenDone: boolean;
+  /** Bounds the scripts' whole run; 0 means no bound. */
+  timeoutMs: number;
+}
+
+/**
+ * The agent's whole life: checks the scripts, binds the socket, runs the scripts, serves until
+ * SIGINT/SIGTERM (or, one-shot, until the scripts are done), then shuts down cleanly. Returns the
+ * exit status to set; refusals are thrown as UnitsyncError.
+ */
+export async function runAgent(options: AgentRunOptions): Promise<number> {
+  const log = createAgentLog(options.logFormat);
+  if (!options.serve) {
+    log.info("socket server disabled (--socket-server-enabled=false); nothing to do");
+    return ExitCode.ok;
+  }
+  // Every header mistake is reported before the socket is bound or anything runs.
+  const scripts = options.scripts && loadScripts(options.scripts, log);
+
+  const { socketPath } = options;
+  // Listen for signals first: as PID 1, a signal without a handler would be ignored by the kernel.
+  const signals = watchSignals();
+  let agent: Awaited<ReturnType<typeof startAgent>>;
+  try {
+    agent = await startAgent({ socketPath, version: pkg.version, log });
+  } catch (error) {
+    signals.dispose();
+    throw error;
+  }
+  log.info(`unitsync ${pkg.version} agent listening on ${agent.socketPath} (pid ${process.pid})`);
+  let runner: ScriptRunner | undefined;
+  let reaper: Reaper | undefined;
+  try {
+    if (process.pid === 1) {
+      reaper = await startOrphanReaper((pid) => runner?.owns(pid) ?? false, log.warn);
+      if (reaper) log.info("running as PID 1: reaping orphaned processes");
+    }
+    if (options.scripts && scripts && !signals.received()) {
+      const { exitWhenDone, timeoutMs } = options.scripts;
+      const logDir = options.scripts.logDir ?? defaultLogDir(socketPath);
+      runner = new ScriptRunner({
+        units: agent.units,
+        scripts,
+        socketPath,
+        logDir,
+        output: createOutputSink(options.logFormat),
+        log,
+        timeoutMs,
+      });
+      log.info(`running ${scripts.length} script${scripts.length === 1 ? "" : "s"}; logs in ${logDir}`);
+      runner.start();
+      const first = await Promise.race([runner.done, signals.first]);
+      let report: RunReport;
+      if (typeof first === "string") {
+        log.info(`received ${first}; stopping the scripts`);
+        const active = runner;
+        active.stop(first);
+        signals.onAgain((again) => {
+          log.info(`received ${again} again; killing the scripts`);
+          active.stop(again);
+        });
+        report = await runner.done;
+      } else report = first;
+      printSummary(report, options.logFormat, log);
+      if (report.stoppedBy !== undefined) {
+        // Stopping the agent is the normal end of serving; a one-shot run that was cut short is not a success.
+        return exitWhenDone ? 128 + (SIGNAL_NUMBERS[report.stoppedBy] ?? 15) : ExitCode.ok;
+      }
+      if (exitWhenDone) return exitStatusOf(report);
+      if (report.timedOut) log.warn("the scripts timed out; the agent keeps serving");
+    }
+    const signal = await signals.first;
+    log.info(`received ${signal}; shutting down`);
+    return ExitCode.ok;
+  } finally {
+    runner?.closeOutput();
+    reaper?.stop();
+    await agent.stop();
+    signals.dispose();
+    log.info("agent stopped");
+  }
+}
+
+// --- internal ---
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
+
+/** Finds the scripts and reads their headers; every problem is printed, then the agent exits 2. */
+function loadScripts({ dirs, files }: ScriptsOptions, log: AgentLog): PlannedScript[] {
+  const found = discoverScripts(dirs, files);
+  const plan = planScripts(found.sources);
+  for (const warning of [...found.warnings, ...plan.warnings]) log.warn(warning);
+  const errors = [...found.errors, ...plan.errors];
+  if (errors.length > 0) {
+    for (const error of errors) process.stderr.write(`error: ${error}\n`);
+    throw new UnitsyncError(
+      `${errors.length} problem${errors.length === 1 ? "" : "s"} in the startup scripts; nothing was run`,
+      ExitCode.usage,
+      "invalid_scripts",
+    );
+  }
+  if (plan.scripts.length === 0) log.warn(`no scripts found in ${[...dirs, ...files].join(", ")}`);
+  return plan.scripts;
+}
+
+function printSummary(report: RunReport, format: LogFormat, log: AgentLog): void {
+  if (format === "json") {
+    process.stderr.write(`${JSON.stringify(summaryJson(report))}\n`);
+    return;
+  }
+  log.info("startup scripts finished:");
+  process.stderr.write(`${renderSummary(report)}\n`);
+}
+
+/** SIGINT/SIGTERM as a promise of the first one, a hook for the next ones, and a way to stop listening. */
+function watchSignals() {
+  const first = Promise.withResolvers<string>();
+  let again: ((signal: string) => void) | undefined;
+  let seen = 0;
+  const handler = (signal: string) => {
+    seen++;
+    if (seen === 1) first.resolve(signal);
+    else again?.(signal);
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    first: first.promise,
+    received: () => seen > 0,
+    onAgain: (fn: (signal: string) => void) => {
+      again = fn;
+    },
+    dispose: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
+}
