@@ -1,15 +1,22 @@
 /**
- * The release build: the host binary (built by `npm test`) is what `npm run release` would ship for
- * this machine. The six cross-compiled targets are built only by `npm run release` (about 100 MiB
- * each), which checks each of them with the same format rules tested here.
+ * The release build. The six cross-compiled targets (about 100 MiB each) are built in full only by
+ * `npm run release`, which checks each of them with the same format rules tested here; these tests
+ * run the same release code for this machine's target alone, to keep within test time.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeBinary, hostTarget, RELEASE_TARGETS, writeChecksums } from "../build.ts";
+import { describeBinary, elfInterpreter, hostTarget, RELEASE_TARGETS, writeChecksums } from "../build.ts";
 import pkg from "../package.json" with { type: "json" };
-import { BIN, run, tempDir } from "./_helpers.ts";
-import { ROOT } from "./_release-fixture.ts";
+import { BIN, cleanEnv, run, tempDir } from "./_helpers.ts";
+import {
+  CAN_UNSHARE_MOUNTS,
+  fakeBinary,
+  makeRelease,
+  ROOT,
+  requireHostTarget,
+  withMuslLoader,
+} from "./_release-fixture.ts";
 import { missing } from "./_tools.ts";
 
 describe("release", () => {
@@ -29,8 +36,17 @@ describe("release", () => {
     expect(Object.keys(RELEASE_TARGETS)).toEqual(names);
     const installer = readFileSync(join(ROOT, "install.sh"), "utf8");
     expect(/^TARGETS="(.*)"$/m.exec(installer)?.[1]?.split(" ")).toEqual(names);
-    for (const [name, target] of Object.entries(RELEASE_TARGETS))
-      expect(target.bun as string).toBe(`bun-${name}`);
+    // Bun's target names, with its baseline runtime for Linux on x64 (see RELEASE_TARGETS).
+    expect(
+      Object.fromEntries(Object.entries(RELEASE_TARGETS).map(([name, target]) => [name, target.bun])),
+    ).toEqual({
+      "linux-x64": "bun-linux-x64-baseline",
+      "linux-arm64": "bun-linux-arm64",
+      "linux-x64-musl": "bun-linux-x64-baseline-musl",
+      "linux-arm64-musl": "bun-linux-arm64-musl",
+      "darwin-x64": "bun-darwin-x64",
+      "darwin-arm64": "bun-darwin-arm64",
+    });
   });
 
   test.skipIf(missing("file"))(
@@ -43,6 +59,19 @@ describe("release", () => {
       expect(matching.map(([name]) => name)).toEqual([host as string]);
     },
   );
+
+  test("the README's platform table names every target, and the release folder npm run release writes", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const install = readme.slice(
+      readme.indexOf("## Install"),
+      readme.indexOf("\n## ", readme.indexOf("## Install") + 1),
+    );
+    const table = install.split("\n").filter((line) => line.startsWith("| `"));
+    expect(
+      table.flatMap((row) => [...(row.split("|")[1] ?? "").matchAll(/`([^`]+)`/g)].map((m) => m[1])).sort(),
+    ).toEqual(Object.keys(RELEASE_TARGETS).sort());
+    expect(install).toContain(`dist/release/v${pkg.version}/`);
+  });
 
   test("the format rules tell every target apart by what file(1) says about it", () => {
     // What file(1) 5.44 says about Bun 1.4.4's binaries for each target (BuildIDs shortened).
@@ -82,3 +111,126 @@ describe("release", () => {
     expect({ out, code }).toEqual({ out: "unitsync-linux-x64: OK\ninstall.sh: OK\n", code: 0 });
   });
 });
+
+describe("npm run release", () => {
+  const HOST = requireHostTarget();
+  const FOLDER = `v${pkg.version}`;
+
+  test.skipIf(missing("file"))(
+    "builds into a versioned folder of its own, the same bytes every time",
+    async () => {
+      using dir = tempDir();
+      const root = join(dir.path, "release");
+      const first = await release(root, [HOST]);
+      expect(first).toMatchObject({ exitCode: 0, stderr: "" });
+      expect(first.stdout).toContain(`ran unitsync-${HOST} --version: ${pkg.version}`);
+      const folder = join(root, FOLDER);
+      expect(readdirSync(root)).toEqual([FOLDER]);
+      expect(readdirSync(folder).sort()).toEqual(["SHA256SUMS", "install.sh", `unitsync-${HOST}`]);
+      expect(await sha256sumCheck(folder)).toEqual({
+        out: `unitsync-${HOST}: OK\ninstall.sh: OK\n`,
+        code: 0,
+      });
+      const sums = readFileSync(join(folder, "SHA256SUMS"), "utf8");
+
+      // Again, into the same place: built in another temporary folder, then swapped in whole.
+      expect((await release(root, [HOST])).exitCode).toBe(0);
+      expect(readdirSync(root)).toEqual([FOLDER]);
+      expect(readFileSync(join(folder, "SHA256SUMS"), "utf8")).toBe(sums);
+    },
+  );
+
+  test("a release that fails a check leaves the previous one whole, and nothing beside it", async () => {
+    using dir = tempDir();
+    const root = join(dir.path, "release");
+    const previous = await makeRelease(join(root, FOLDER), { [HOST]: fakeBinary("0.0.9") });
+    const sums = readFileSync(join(previous, "SHA256SUMS"), "utf8");
+    // A file(1) that calls every binary "data": the format check fails after the build.
+    const bin = join(dir.path, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "file"), "#!/bin/sh\necho data\n");
+    chmodSync(join(bin, "file"), 0o755);
+    const result = await release(root, [HOST], { PATH: `${bin}:${process.env.PATH}` });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`unitsync-${HOST} is not a ${HOST} binary: file says "data"`);
+    expect(readdirSync(root)).toEqual([FOLDER]);
+    expect(readFileSync(join(previous, "SHA256SUMS"), "utf8")).toBe(sums);
+    expect(await sha256sumCheck(previous)).toMatchObject({ code: 0 });
+  });
+
+  test.skipIf(!CAN_UNSHARE_MOUNTS)(
+    "with Debian's musl package beside glibc, the host check picks the glibc binary",
+    async () => {
+      using ns = withMuslLoader([
+        process.execPath,
+        "-e",
+        `import { hostTarget } from ${JSON.stringify(join(ROOT, "build.ts"))}; console.log(hostTarget());`,
+      ]);
+      const proc = Bun.spawn(ns.argv, { env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+      const [out, err, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      expect({ out, err, code }).toEqual({ out: `${HOST}\n`, err: "", code: 0 });
+    },
+  );
+
+  test("reads the C library from an ELF file's program interpreter", () => {
+    using dir = tempDir();
+    expect(elfInterpreter(BIN)).toMatch(/^\/lib(64)?\/ld-linux-(x86-64|aarch64)\.so\.\d$/);
+    const musl = join(dir.path, "musl-elf");
+    writeFileSync(musl, elfWithInterpreter("/lib/ld-musl-aarch64.so.1"));
+    expect(elfInterpreter(musl)).toBe("/lib/ld-musl-aarch64.so.1");
+    writeFileSync(join(dir.path, "script"), fakeBinary("1.0.0"));
+    expect(elfInterpreter(join(dir.path, "script"))).toBeUndefined();
+    expect(elfInterpreter(join(dir.path, "missing"))).toBeUndefined();
+  });
+});
+
+// --- internal ---
+
+/** Runs `release({ root, targets })` from build.ts in a child process, as `npm run release` does. */
+async function release(root: string, targets: string[], env: Record<string, string> = {}) {
+  const script = `import { release } from ${JSON.stringify(join(ROOT, "build.ts"))};
+await release({ root: ${JSON.stringify(root)}, targets: ${JSON.stringify(targets)} });`;
+  const proc = Bun.spawn([process.execPath, "-e", script], {
+    cwd: ROOT,
+    env: cleanEnv(env),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, exitCode };
+}
+
+async function sha256sumCheck(dir: string): Promise<{ out: string; code: number }> {
+  const proc = Bun.spawn(["sha256sum", "-c", "SHA256SUMS"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  const [out, , code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { out, code };
+}
+
+/** The smallest 64-bit little-endian ELF header with one program header: PT_INTERP naming `interpreter`. */
+function elfWithInterpreter(interpreter: string): Buffer {
+  const elf = Buffer.alloc(64 + 56 + interpreter.length + 1);
+  elf.writeUInt32BE(0x7f454c46, 0);
+  elf[4] = 2; // ELFCLASS64
+  elf[5] = 1; // ELFDATA2LSB
+  elf.writeBigUInt64LE(64n, 0x20); // e_phoff
+  elf.writeUInt16LE(56, 0x36); // e_phentsize
+  elf.writeUInt16LE(1, 0x38); // e_phnum
+  elf.writeUInt32LE(3, 64); // p_type PT_INTERP
+  elf.writeBigUInt64LE(120n, 64 + 0x08); // p_offset
+  elf.writeBigUInt64LE(BigInt(interpreter.length + 1), 64 + 0x20); // p_filesz
+  elf.write(interpreter, 120, "latin1");
+  return elf;
+}
