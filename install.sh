@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs unitsync from a release: a directory or URL holding unitsync-<os>-<arch>[-musl] binaries
-# and their SHA256SUMS (what `npm run release` writes to dist/). POSIX sh, for cloud-init and
-# Dockerfiles:
+# and their SHA256SUMS (what `npm run release` writes to dist/release/v<version>/). POSIX sh, for
+# cloud-init and Dockerfiles:
 #   sh install.sh --from https://example.com/unitsync/v0.1.0
 #   UNITSYNC_FROM=/mnt/release sh install.sh --prefix "$HOME/.local"
-# It picks the binary for this machine, checks its SHA-256 and that it runs, then moves it into
+# It reads SHA256SUMS first and stops there when the installed binary already matches; otherwise it
+# downloads the binary for this machine, checks its SHA-256 and that it runs, then moves it into
 # place with a rename, so running it twice (or while unitsync runs) is safe.
 set -eu
 
@@ -20,8 +21,9 @@ unitsync-<target> binaries and SHA256SUMS, after checking the binary's SHA-256.
   --from URL|DIR   where the release is (env UNITSYNC_FROM); http(s):// and file:// URLs
                    are downloaded with curl or wget
   --prefix DIR     install into DIR/bin (env UNITSYNC_PREFIX; default /usr/local)
-  --target NAME    install this target instead of the detected one (env UNITSYNC_TARGET),
-                   e.g. to fill an image for another machine; the binary is then not run
+  --target NAME    install this target instead of the detected one (env UNITSYNC_TARGET;
+                   empty there means detect), e.g. to fill an image for another machine;
+                   the binary is then not run
   --print-target   print the target detected for this machine and exit
   -h, --help       show this help
 
@@ -65,12 +67,19 @@ detect_target() {
   echo "$os-$arch$libc"
 }
 
-# Alpine and other musl systems have the musl loader; their ldd says "musl" (glibc's says GLIBC).
+# Whether this system runs musl: what its ldd says (musl's names itself; glibc's says GLIBC or GNU
+# libc), else whether its own /bin/sh names the musl loader of this architecture as its interpreter.
+# A musl loader on disk proves nothing: Debian's musl package installs one beside glibc.
 is_musl() {
-  for loader in /lib/ld-musl-*.so.1; do
-    [ -e "$loader" ] && return 0
-  done
-  ldd --version 2>&1 | grep -qi musl
+  case $(ldd --version 2>&1 || true) in
+    *musl*) return 0 ;;
+    *GLIBC* | *"GNU libc"* | *"GNU C Library"*) return 1 ;;
+  esac
+  case $arch in
+    x64) loader=ld-musl-x86_64 ;;
+    *) loader=ld-musl-aarch64 ;;
+  esac
+  grep -q "/lib/$loader" /bin/sh 2>/dev/null
 }
 
 is_url() {
@@ -93,7 +102,7 @@ fetch() {
     fi
   else
     [ -d "$from" ] || die "--from $from: not a directory, nor an http(s):// or file:// URL"
-    [ -f "$from/$1" ] || die "$from has no $1 (a release directory holds unitsync-<target> files and SHA256SUMS, as 'npm run release' writes to dist/)"
+    [ -f "$from/$1" ] || die "$from has no $1 (a release directory holds unitsync-<target> files and SHA256SUMS, as 'npm run release' writes to dist/release/v<version>/)"
     cp "$from/$1" "$2" || die "could not copy $from/$1"
   fi
 }
@@ -110,9 +119,26 @@ sha256_of() {
   fi
 }
 
+# "not writable", and what to do about it: root can only be told why.
+not_writable() {
+  if [ "$(id -u)" = 0 ]; then
+    die "cannot write to $bindir: not writable ($1)"
+  fi
+  die "cannot write to $bindir: not writable by $(id -un 2>/dev/null || id -u) ($1); run as root, or choose another --prefix such as \$HOME/.local"
+}
+
+# The last line a failed command printed, without its "cp: " or "mkdir: " prefix.
+reason() {
+  printf '%s\n' "$1" | tail -n 1 | sed 's/^[a-z]*: //'
+}
+
 from=${UNITSYNC_FROM:-}
 prefix=${UNITSYNC_PREFIX:-/usr/local}
 target=${UNITSYNC_TARGET:-}
+set_target() {
+  [ -n "$1" ] || usage_error "--target is empty; choose from: $TARGETS (or leave it out to detect this machine's)"
+  target=$1
+}
 while [ $# -gt 0 ]; do
   case $1 in
     --from | --prefix | --target)
@@ -120,22 +146,25 @@ while [ $# -gt 0 ]; do
       case $1 in
         --from) from=$2 ;;
         --prefix) prefix=$2 ;;
-        --target) target=$2 ;;
+        --target) set_target "$2" ;;
       esac
       shift 2
       ;;
     --from=*) from=${1#*=}; shift ;;
     --prefix=*) prefix=${1#*=}; shift ;;
-    --target=*) target=${1#*=}; shift ;;
+    --target=*) set_target "${1#*=}"; shift ;;
     --print-target) detect_target; exit 0 ;;
     -h | --help) usage; exit 0 ;;
     *) usage_error "unknown argument: $1" ;;
   esac
 done
 
-detected=$(detect_target)
 if [ -z "$target" ]; then
+  detected=$(detect_target)
   target=$detected
+else
+  # Filling an image for another machine may happen where no target is released (e.g. FreeBSD).
+  detected=$(detect_target 2>/dev/null) || detected=unknown
 fi
 case " $TARGETS " in
   *" $target "*) ;;
@@ -151,13 +180,30 @@ trap 'rm -rf "$tmp"; [ -z "$staged" ] || rm -f "$staged"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-say "installing $binary from $from"
+# SHA256SUMS first: it is small, and it says whether the installed binary is already this one, so
+# a repeated run (every boot, every image rebuild) downloads nothing big.
 fetch SHA256SUMS "$tmp/SHA256SUMS"
-fetch "$binary" "$tmp/$binary"
-
 # sha256sum's format: "<hex>  <name>", or "<hex> *<name>" for binary mode.
 expected=$(awk -v name="$binary" '$2 == name || $2 == "*" name { print tolower($1); exit }' "$tmp/SHA256SUMS")
 [ -n "$expected" ] || die "SHA256SUMS from $from has no line for $binary"
+
+bindir=$prefix/bin
+dest=$bindir/unitsync
+if [ -f "$dest" ] && [ "$(sha256_of "$dest")" = "$expected" ]; then
+  version=
+  if [ "$target" = "$detected" ]; then version=$("$dest" --version 2>/dev/null || true); fi
+  say "unitsync ${version:+$version }($target) is already installed at $dest"
+  exit 0
+fi
+
+if [ "$target" != "$detected" ]; then
+  case ":$PATH:" in
+    *":$bindir:"*) say "warning: $binary is for another machine (this one is $detected): $dest, on PATH here, will not run on this machine" ;;
+  esac
+fi
+
+say "installing $binary from $from"
+fetch "$binary" "$tmp/$binary"
 actual=$(sha256_of "$tmp/$binary")
 [ "$actual" = "$expected" ] ||
   die "checksum mismatch for $binary: SHA256SUMS says $expected, the file has $actual; nothing was installed"
@@ -172,17 +218,11 @@ if [ "$target" = "$detected" ]; then
   fi
 fi
 
-bindir=$prefix/bin
-dest=$bindir/unitsync
-if [ -f "$dest" ] && [ "$(sha256_of "$dest")" = "$expected" ]; then
-  say "unitsync ${version:+$version }($target) is already installed at $dest"
-  exit 0
-fi
-mkdir -p "$bindir" 2>/dev/null || die "cannot create $bindir (run as root, or choose another --prefix such as \$HOME/.local)"
+err=$(mkdir -p "$bindir" 2>&1) || not_writable "$(reason "$err")"
 # Copy beside the destination, then rename: the rename is atomic, so a script running unitsync
 # meanwhile sees either the old binary or the new one, never half of one.
 staged=$bindir/.unitsync.$$.tmp
-cp "$tmp/$binary" "$staged" 2>/dev/null || die "cannot write to $bindir (run as root, or choose another --prefix such as \$HOME/.local)"
+err=$(cp "$tmp/$binary" "$staged" 2>&1) || not_writable "$(reason "$err")"
 chmod 755 "$staged"
 mv -f "$staged" "$dest" || die "could not move the binary into $dest"
 staged=

@@ -3,11 +3,19 @@
  * loopback HTTP server: no network. Target detection is driven by stand-ins for uname and ldd.
  */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { cleanEnv, tempDir } from "./_helpers.ts";
-import { fakeBinary, makeRelease, ROOT, requireHostTarget, serveDir } from "./_release-fixture.ts";
+import {
+  CAN_UNSHARE_MOUNTS,
+  fakeBinary,
+  makeRelease,
+  ROOT,
+  requireHostTarget,
+  serveDir,
+  withMuslLoader,
+} from "./_release-fixture.ts";
 import { missing } from "./_tools.ts";
 
 const INSTALL_SH = join(ROOT, "install.sh");
@@ -19,9 +27,13 @@ interface Result {
   exitCode: number;
 }
 
-/** Runs `sh install.sh args...` with a clean environment plus `env`. */
-async function install(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  const proc = Bun.spawn(["sh", INSTALL_SH, ...args], {
+/** Runs `sh install.sh args...` with a clean environment plus `env` (`wrap` may run it in a namespace). */
+async function install(
+  args: string[],
+  env: Record<string, string> = {},
+  wrap: (argv: string[]) => string[] = (argv) => argv,
+): Promise<Result> {
+  const proc = Bun.spawn(wrap(["sh", INSTALL_SH, ...args]), {
     env: cleanEnv(env),
     stdin: "ignore",
     stdout: "pipe",
@@ -107,9 +119,27 @@ describe("install.sh", () => {
     expect(await versionOf(join(prefix, "bin/unitsync"))).toBe("4.0.0");
   });
 
+  test("a second run reads SHA256SUMS only, and downloads no binary, when the installed one matches", async () => {
+    using dir = tempDir();
+    const release = await makeRelease(join(dir.path, "release"), { [HOST]: fakeBinary("4.1.0") });
+    const requests: string[] = [];
+    using server = serveDir(release, requests);
+    const args = ["--from", `http://127.0.0.1:${server.port}/v4`, "--prefix", join(dir.path, "prefix")];
+    expect((await install(args)).exitCode).toBe(0);
+    expect(requests).toEqual(["/v4/SHA256SUMS", `/v4/unitsync-${HOST}`]);
+    requests.length = 0;
+    const again = await install(args);
+    expect(again).toMatchObject({
+      exitCode: 0,
+      stderr: expect.stringContaining(`4.1.0 (${HOST}) is already installed`),
+    });
+    expect(requests).toEqual(["/v4/SHA256SUMS"]);
+  });
+
   test("a URL without the binary is an error naming what could not be downloaded", async () => {
     using dir = tempDir();
-    const release = await makeRelease(join(dir.path, "release"), { "darwin-arm64": fakeBinary("4.0.0") });
+    const release = await makeRelease(join(dir.path, "release"), { [HOST]: fakeBinary("4.0.0") });
+    rmSync(join(release, `unitsync-${HOST}`)); // listed in SHA256SUMS, missing on the server
     using server = serveDir(release);
     const url = `http://127.0.0.1:${server.port}/r`;
     const result = await install(["--from", url, "--prefix", join(dir.path, "prefix")]);
@@ -145,12 +175,17 @@ describe("install.sh", () => {
     expect(noLine.exitCode).toBe(1);
     expect(noLine.stderr).toContain(`SHA256SUMS from ${release} has no line for unitsync-${HOST}`);
 
+    const listed = await makeRelease(join(dir.path, "listed"), { [HOST]: fakeBinary("1.0.0") });
+    rmSync(join(listed, `unitsync-${HOST}`));
+    const noBinary = await install(["--from", listed, "--prefix", join(dir.path, "prefix")]);
+    expect(noBinary.exitCode).toBe(1);
+    expect(noBinary.stderr).toContain(`${listed} has no unitsync-${HOST}`);
+
     const empty = join(dir.path, "empty");
     mkdirSync(empty);
-    writeFileSync(join(empty, "SHA256SUMS"), "");
-    const noBinary = await install(["--from", empty, "--prefix", join(dir.path, "prefix")]);
-    expect(noBinary.exitCode).toBe(1);
-    expect(noBinary.stderr).toContain(`${empty} has no unitsync-${HOST}`);
+    const noSums = await install(["--from", empty, "--prefix", join(dir.path, "prefix")]);
+    expect(noSums.exitCode).toBe(1);
+    expect(noSums.stderr).toContain(`${empty} has no SHA256SUMS`);
     expect(existsSync(join(dir.path, "prefix"))).toBe(false);
   });
 
@@ -172,7 +207,44 @@ describe("install.sh", () => {
     const result = await install(["--from", release, "--prefix", prefix, "--target", other]);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain(`installed unitsync (${other}) to ${prefix}/bin/unitsync`);
+    // Not on PATH: an image being filled, nothing to warn about.
+    expect(result.stderr).not.toContain("warning");
     expect(readFileSync(join(prefix, "bin/unitsync"), "utf8")).toBe(fakeBinary("1.0.0", 127));
+  });
+
+  test("warns before putting another machine's binary on PATH", async () => {
+    using dir = tempDir();
+    const other = HOST === "linux-arm64" ? "linux-x64" : "linux-arm64";
+    const release = await makeRelease(join(dir.path, "release"), { [other]: fakeBinary("1.0.0", 127) });
+    const prefix = join(dir.path, "prefix");
+    const result = await install(["--from", release, "--prefix", prefix, "--target", other], {
+      PATH: `${prefix}/bin:${process.env.PATH}`,
+    });
+    expect(result.exitCode).toBe(0);
+    const lines = result.stderr.split("\n");
+    const warning = `install.sh: warning: unitsync-${other} is for another machine (this one is ${HOST}): ${prefix}/bin/unitsync, on PATH here, will not run on this machine`;
+    expect(lines).toContain(warning);
+    expect(lines.indexOf(warning)).toBeLessThan(
+      lines.findIndex((line) => line.includes("installed unitsync")),
+    );
+  });
+
+  test('a prefix it cannot write to says "not writable", and suggests root only to others', async () => {
+    using dir = tempDir();
+    const release = await makeRelease(join(dir.path, "release"), { [HOST]: fakeBinary("1.0.0") });
+    // A prefix under a regular file: no one, not even root, can create its bin directory.
+    writeFileSync(join(dir.path, "file"), "");
+    const prefix = join(dir.path, "file/prefix");
+    const asRoot = await install(["--from", release, "--prefix", prefix], fakeId(dir.path, 0));
+    expect(asRoot.exitCode).toBe(1);
+    expect(asRoot.stderr).toMatch(
+      new RegExp(`error: cannot write to ${prefix}/bin: not writable \\(.*Not a directory\\)\n$`),
+    );
+    expect(asRoot.stderr).not.toContain("run as root");
+    const asUser = await install(["--from", release, "--prefix", prefix], fakeId(dir.path, 1000));
+    expect(asUser.exitCode).toBe(1);
+    expect(asUser.stderr).toContain(`cannot write to ${prefix}/bin: not writable by dev (`);
+    expect(asUser.stderr).toContain("run as root, or choose another --prefix such as $HOME/.local");
   });
 
   test("usage errors exit 2 with a clear message", async () => {
@@ -192,6 +264,12 @@ describe("install.sh", () => {
       exitCode: 2,
       stderr: expect.stringContaining("--from needs a value"),
     });
+    for (const empty of [["--target", ""], ["--target="]]) {
+      expect(await install(["--from", "x", ...empty])).toMatchObject({
+        exitCode: 2,
+        stderr: expect.stringContaining("error: --target is empty; choose from: linux-x64 "),
+      });
+    }
     expect(await install(["--from", "/nonexistent/release"])).toMatchObject({
       exitCode: 1,
       stderr: expect.stringContaining(
@@ -201,13 +279,12 @@ describe("install.sh", () => {
   });
 
   describe("picks the target from uname and the C library", () => {
-    // The musl loader's presence decides before ldd is asked; on a musl host every Linux case is musl.
-    const muslHost = readdirSync("/lib").some((name) => name.startsWith("ld-musl-"));
     const glibc = "ldd (Debian GLIBC 2.36-9+deb12u9) 2.36";
     const musl = "musl libc (x86_64)\nVersion 1.2.5";
     const cases: [os: string, arch: string, ldd: string, arm64: string, expected: string][] = [
-      ["Linux", "x86_64", glibc, "", muslHost ? "linux-x64-musl" : "linux-x64"],
-      ["Linux", "aarch64", glibc, "", muslHost ? "linux-arm64-musl" : "linux-arm64"],
+      ["Linux", "x86_64", glibc, "", "linux-x64"],
+      ["Linux", "aarch64", glibc, "", "linux-arm64"],
+      ["Linux", "x86_64", "ldd (GNU libc) 2.39", "", "linux-x64"], // Fedora's wording
       ["Linux", "x86_64", musl, "", "linux-x64-musl"],
       ["Linux", "arm64", musl, "", "linux-arm64-musl"],
       ["Darwin", "arm64", "", "1", "darwin-arm64"],
@@ -226,6 +303,41 @@ describe("install.sh", () => {
         });
       },
     );
+
+    test.skipIf(!CAN_UNSHARE_MOUNTS)(
+      "a glibc system with Debian's musl package (a musl loader in /lib) is still glibc",
+      async () => {
+        using dir = tempDir();
+        using ns = withMuslLoader([]);
+        const wrap = (argv: string[]) => [...ns.argv, ...argv];
+        // The real ldd of this glibc machine answers; the loader must not outvote it.
+        expect(await install(["--print-target"], {}, wrap)).toEqual({
+          stdout: `${HOST}\n`,
+          stderr: "",
+          exitCode: 0,
+        });
+        // No ldd at all: the interpreter of this machine's own /bin/sh decides.
+        const noLdd = fakeMachine(dir.path, "Linux", process.arch === "arm64" ? "aarch64" : "x86_64", "", "");
+        writeFileSync(join(dir.path, "fake-bin/ldd"), "#!/bin/sh\necho 'ldd: not found' >&2\nexit 127\n");
+        expect(await install(["--print-target"], noLdd, wrap)).toEqual({
+          stdout: `${HOST}\n`,
+          stderr: "",
+          exitCode: 0,
+        });
+      },
+    );
+
+    test("without ldd, the musl loader /bin/sh names decides, for this architecture only", async () => {
+      using dir = tempDir();
+      // This machine's /bin/sh is glibc's (the musl case runs on Alpine: ldd answers there first).
+      const env = fakeMachine(dir.path, "Linux", "aarch64", "", "");
+      writeFileSync(join(dir.path, "fake-bin/ldd"), "#!/bin/sh\nexit 127\n");
+      expect(await install(["--print-target"], env)).toEqual({
+        stdout: "linux-arm64\n",
+        stderr: "",
+        exitCode: 0,
+      });
+    });
 
     test("an unsupported system or architecture is named in the error", async () => {
       using dir = tempDir();
@@ -246,6 +358,19 @@ describe("install.sh", () => {
 });
 
 // --- internal ---
+
+/** PATH with an `id` that says the user is `uid` (named "dev" unless root). */
+function fakeId(dir: string, uid: number): Record<string, string> {
+  const bin = join(dir, "fake-id");
+  mkdirSync(bin, { recursive: true });
+  const name = uid === 0 ? "root" : "dev";
+  writeFileSync(
+    join(bin, "id"),
+    `#!/bin/sh\ncase "$1" in -u) echo ${uid} ;; -un) echo ${name} ;; *) exit 1 ;; esac\n`,
+  );
+  chmodSync(join(bin, "id"), 0o755);
+  return { PATH: `${bin}:${process.env.PATH}` };
+}
 
 /** PATH with stand-ins for uname, ldd and sysctl that describe another machine. */
 function fakeMachine(
