@@ -16,6 +16,8 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse as parseHcl } from "@cdktf/hcl2json";
+import { RELEASE_ROOT } from "../build.ts";
+import pkg from "../package.json" with { type: "json" };
 import { BIN, cleanEnv, startAgent, sync, tempDir, waitFor } from "./_helpers.ts";
 import { makeRelease, ROOT, requireHostTarget, serveDir } from "./_release-fixture.ts";
 import { missing } from "./_tools.ts";
@@ -32,7 +34,7 @@ describe("examples/docker/Dockerfile", () => {
   const dockerfile = readFileSync(join(EXAMPLES, "docker/Dockerfile"), "utf8");
   const instructions = parseDockerfile(dockerfile);
 
-  test("every file it copies or mounts from the build context exists", () => {
+  test("copies or mounts only what the build context has: the examples, and the release folder npm run release writes", () => {
     const sources = instructions.flatMap(({ keyword, args }) => {
       if (keyword === "COPY")
         return [args.split(/\s+/).filter((word) => !word.startsWith("--"))[0] as string];
@@ -40,18 +42,45 @@ describe("examples/docker/Dockerfile", () => {
         return [...args.matchAll(/--mount=type=bind,source=([^,\s]+)/g)].map((m) => m[1] as string);
       return [];
     });
-    expect(sources).toEqual(["dist", "install.sh", "examples/startup.d/"]);
-    for (const source of sources) expect(existsSync(join(ROOT, source))).toBe(true);
+    expect(sources).toEqual([RELEASE_ROOT, "examples/startup.d/"]);
+    expect(existsSync(join(ROOT, "examples/startup.d/"))).toBe(true);
+    // The version it installs by default is this package's: bumping one without the other fails here.
+    expect(instructions.filter(({ keyword }) => keyword === "ARG").map(({ args }) => args)).toContain(
+      `UNITSYNC_VERSION=${pkg.version}`,
+    );
   });
 
-  test("installs with install.sh from the mounted release, and the entrypoint runs the copied scripts", async () => {
+  test(".dockerignore keeps the build context to the release folder, install.sh and the examples", () => {
+    const ignored = dockerIgnore(readFileSync(join(ROOT, ".dockerignore"), "utf8"));
+    const kept = [
+      `${RELEASE_ROOT}/v${pkg.version}/unitsync-linux-arm64-musl`,
+      `${RELEASE_ROOT}/v${pkg.version}/SHA256SUMS`,
+      "install.sh",
+      "examples/startup.d/database.sh",
+      "examples/docker/Dockerfile",
+    ];
+    const dropped = [
+      `${RELEASE_ROOT}/v${pkg.version}/unitsync-darwin-arm64`,
+      "node_modules/bun/bin/bun.exe",
+      ".git/HEAD",
+      "dist/unitsync",
+      "dist/demo-timeline.svg",
+      "src/main.ts",
+    ];
+    expect(kept.filter(ignored)).toEqual([]);
+    expect(dropped.filter((path) => !ignored(path))).toEqual([]);
+  });
+
+  test("installs with the release's install.sh from the mounted release folder, and the entrypoint runs the copied scripts", async () => {
     using dir = tempDir();
-    const release = await makeRelease(join(dir.path, "release"), { [HOST]: "real" });
+    const releases = join(dir.path, "releases");
+    await makeRelease(join(releases, `v${pkg.version}`), { [HOST]: "real" });
     const prefix = join(dir.path, "usr-local");
     const scripts = join(dir.path, "etc-unitsync.d");
     const workspace = join(dir.path, "workspace");
 
-    // RUN --mount=...: the bind mounts' targets become the real paths, /usr/local a temp prefix.
+    // RUN --mount=...: the bind mount's target becomes the real path, ARGs take their defaults,
+    // /usr/local becomes a temp prefix.
     const install = instructions.find(
       ({ keyword, args }) => keyword === "RUN" && args.includes("install.sh"),
     );
@@ -61,11 +90,13 @@ describe("examples/docker/Dockerfile", () => {
         m[1] as string,
       ]),
     );
-    expect(mounts).toEqual({ "/tmp/unitsync-release": "dist", "/tmp/install.sh": "install.sh" });
-    const real: Record<string, string> = { dist: release, "install.sh": join(ROOT, "install.sh") };
+    expect(mounts).toEqual({ "/tmp/unitsync-releases": RELEASE_ROOT });
     let command = (install?.args ?? "").replace(/--mount=\S+\s+/g, "");
-    for (const [target, source] of Object.entries(mounts))
-      command = command.replaceAll(target, real[source] ?? "");
+    command = command.replaceAll("/tmp/unitsync-releases", releases);
+    for (const { args: arg } of instructions.filter(({ keyword }) => keyword === "ARG")) {
+      const [name, value = ""] = arg.split("=");
+      command = command.replaceAll(`\${${name}}`, value);
+    }
     command = command.replace(/--prefix \/usr\/local\b/, `--prefix ${prefix}`);
     expect(command).toContain(`--prefix ${prefix}`);
     expect(await sh(command)).toMatchObject({ exitCode: 0 });
@@ -383,6 +414,28 @@ function parseDockerfile(text: string): Instruction[] {
       const [keyword = "", ...rest] = line.split(/\s+/);
       return { keyword: keyword.toUpperCase(), args: rest.join(" ") };
     });
+}
+
+/**
+ * Whether a .dockerignore excludes `path` from the build context, as Docker reads it: the last
+ * pattern that matches the path or one of its parent directories decides; `!` re-includes.
+ */
+function dockerIgnore(text: string): (path: string) => boolean {
+  const rules = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#"))
+    .map((line) => {
+      const keep = line.startsWith("!");
+      return { keep, glob: new Bun.Glob(line.slice(keep ? 1 : 0).replace(/^\/+|\/+$/g, "")) };
+    });
+  return (path) => {
+    const parts = path.split("/");
+    const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join("/"));
+    let ignored = false;
+    for (const { keep, glob } of rules) if (prefixes.some((prefix) => glob.match(prefix))) ignored = !keep;
+    return ignored;
+  };
 }
 
 /** A systemd unit file as section -> key -> values (a key may repeat). */
