@@ -55,6 +55,25 @@ describe("the entrypoint's error sink", () => {
     });
   });
 
+  test("the problems behind a refusal each get their own error: line, before it", async () => {
+    const refusal = new UnitsyncError(
+      "2 problems in the startup scripts",
+      ExitCode.usage,
+      "invalid_scripts",
+      undefined,
+      ["a.sh: not executable", "b.sh: unknown header key"],
+    );
+    const code = await runCli(throwing(refusal), ["verb"], "0.0.0");
+    expect({ code, lines }).toEqual({
+      code: ExitCode.usage,
+      lines: [
+        "error: a.sh: not executable",
+        "error: b.sh: unknown header key",
+        "error: 2 problems in the startup scripts",
+      ],
+    });
+  });
+
   test("an error of the operating system (EACCES, ...) is a failed request, exit 1, not a bug", async () => {
     const denied = Object.assign(new Error("EACCES: permission denied, mkdir '/x'"), { code: "EACCES" });
     const code = await runCli(throwing(denied), ["verb"], "0.0.0");

@@ -21,6 +21,8 @@ export class UnitsyncError extends Error {
     readonly code: string = "refused",
     /** An optional second line telling the user what to do. */
     readonly hint?: string,
+    /** The problems behind it, each printed on its own `error:` line before the message. */
+    readonly details: readonly string[] = [],
   ) {
     super(message);
   }

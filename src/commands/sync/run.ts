@@ -1,6 +1,7 @@
 import { constants } from "node:os";
 import type { AgentClient } from "../../client/client.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
+import { report } from "../../lib/cli/run.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { UnitsyncError } from "../../lib/errors.ts";
 import { autostartArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
@@ -157,7 +158,7 @@ async function markFailed(client: AgentClient, unit: string, reason: string): Pr
     await client.fail(unit, reason);
     return true;
   } catch (error) {
-    process.stderr.write(`error: could not mark unit "${unit}" failed: ${(error as Error).message}\n`);
+    report(new UnitsyncError(`could not mark unit "${unit}" failed: ${(error as Error).message}`));
     return false;
   }
 }

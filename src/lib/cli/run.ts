@@ -52,6 +52,7 @@ export function report(error: unknown): number {
   // console.error, not process.stderr: building Node's stream object costs a client some
   // milliseconds (docs/benchmarks.md, "Touching process.stdout").
   if (error instanceof UnitsyncError) {
+    for (const detail of error.details) console.error(`error: ${detail}`);
     console.error(`error: ${error.message}`);
     if (error.hint) console.error(`hint: ${error.hint}`);
     return error.exitCode;
