@@ -1,0 +1,120 @@
+/**
+ * A real redis-server for the shared-store tests: started in its own temp dir, listening on a unix
+ * socket there (no TCP port unless asked), nothing saved to disk, stopped on dispose. Tests that use
+ * it are declared with `describe.skipIf(missing("redis-server"))`.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+export interface RedisServer {
+  /** The directory the server and the test share (also a good place for agent sockets). */
+  dir: string;
+  socket: string;
+  /** `redis+unix:///.../redis.sock`, with the password when one is set. */
+  url: string;
+  /** TCP port, when started with `tcp: true`. */
+  port?: number;
+  pid: number;
+  /** Sends a signal to the server (SIGSTOP / SIGCONT / SIGKILL). */
+  signal(signal: NodeJS.Signals): void;
+  /** Kills the server and starts an empty one on the same socket (and port). */
+  restartEmpty(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Starts redis-server and waits until it answers PING. */
+export async function startRedis(options: { password?: string; tcp?: boolean } = {}): Promise<RedisServer> {
+  const dir = mkdtempSync("/tmp/rs-");
+  const socket = join(dir, "redis.sock");
+  const port = options.tcp ? await freePort() : 0;
+  const args = [
+    "redis-server",
+    "--port",
+    String(port),
+    "--unixsocket",
+    socket,
+    "--unixsocketperm",
+    "700",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    ...(options.password ? ["--requirepass", options.password] : []),
+  ];
+  let proc = await launch(args, socket, options.password);
+  const credentials = options.password ? `:${options.password}@` : "";
+  return {
+    dir,
+    socket,
+    url: `redis+unix://${credentials}${socket}`,
+    ...(options.tcp && { port }),
+    get pid() {
+      return proc.pid;
+    },
+    signal: (signal) => process.kill(proc.pid, signal),
+    async restartEmpty() {
+      proc.kill("SIGKILL");
+      await proc.exited;
+      proc = await launch(args, socket, options.password);
+    },
+    async [Symbol.asyncDispose]() {
+      proc.kill("SIGKILL");
+      await proc.exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// --- internal ---
+
+async function launch(args: string[], socket: string, password?: string) {
+  const proc = Bun.spawn(args, { stdout: "ignore", stderr: "pipe" });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (await answers(socket, password)) return proc;
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`redis-server did not start: ${await new Response(proc.stderr).text()}`);
+    }
+    await Bun.sleep(20);
+  }
+}
+
+/** Whether a server answers PING on the socket (a raw RESP exchange: no client library involved). */
+async function answers(socket: string, password?: string): Promise<boolean> {
+  const { promise, resolve } = Promise.withResolvers<boolean>();
+  let reply = "";
+  try {
+    const conn = await Bun.connect({
+      unix: socket,
+      socket: {
+        open(s) {
+          s.write(password ? `AUTH ${password}\r\nPING\r\n` : "PING\r\n");
+        },
+        data(_s, chunk) {
+          reply += chunk.toString();
+          if (reply.includes("PONG")) resolve(true);
+        },
+        close: () => resolve(false),
+        error: () => resolve(false),
+      },
+    });
+    const timer = setTimeout(() => resolve(false), 1000);
+    const ok = await promise;
+    clearTimeout(timer);
+    conn.end();
+    return ok;
+  } catch {
+    return false;
+  }
+}
+
+/** A TCP port that was free a moment ago (the kernel picks it). */
+async function freePort(): Promise<number> {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
