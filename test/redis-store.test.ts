@@ -132,6 +132,32 @@ describe.skipIf(missing("redis-server"))("shared store (redis)", () => {
     await a.shared.close();
   });
 
+  test("a store that stops answering (SIGSTOP) gives a clear error, then the copies resume (SIGCONT)", async () => {
+    await using redis = await startRedis();
+    const a = await copy(redis.url, "t", { timeoutMs: 300 });
+    const b = await copy(redis.url, "t", { timeoutMs: 300 });
+    await a.shared.perform([{ t: "want", unit: "app", deps: ["db"] }]);
+    redis.signal("SIGSTOP");
+    try {
+      await expect(a.shared.perform([{ t: "request", unit: "db" }])).rejects.toThrow(
+        /^the shared store redis\+unix:\/\/\S+ \(namespace t\) is unreachable: no answer within 300 ms$/,
+      );
+      expect(a.shared.health).toBe("unreachable");
+      // While it is known to be unreachable, requests fail at once (no wait for a timeout).
+      const started = Date.now();
+      await expect(a.shared.sync()).rejects.toThrow(/is unreachable/);
+      expect(Date.now() - started).toBeLessThan(100);
+    } finally {
+      redis.signal("SIGCONT");
+    }
+    await until(() => a.shared.health === "synced" && b.shared.health === "synced", "both copies to resync");
+    await b.shared.perform([{ t: "complete", unit: "app" }]);
+    await a.shared.sync();
+    expect(a.state.graph.status("app")).toBe("completed");
+    await a.shared.close();
+    await b.shared.close();
+  });
+
   test("a wrong password is reported as such, without the password", async () => {
     await using redis = await startRedis({ password: "right-one" });
     const url = redis.url.replace("right-one", "wrong-one");
