@@ -1,0 +1,202 @@
+/**
+ * Three agents, each on its own socket, share one graph through a real redis-server (started by the
+ * test on a unix socket in its own temp dir). Scripts talk to their local agent as before; every
+ * rule holds across agents, and every fault of the store ends in a clear answer.
+ */
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { background } from "../_background.ts";
+import { type AgentProcess, startAgent, sync, waitFor } from "../_helpers.ts";
+import { type RedisServer, startRedis } from "../_redis.ts";
+import { missing } from "../_tools.ts";
+
+const LEASE = ["--lease", "2s", "--lease-renew", "500ms"];
+
+/** Three agents A, B and C on one namespace of `redis`. */
+async function threeAgents(redis: RedisServer, namespace = "ws") {
+  const start = (name: string) =>
+    startAgent(join(redis.dir, `${name}.sock`), ["--store", redis.url, "--namespace", namespace, ...LEASE]);
+  const [a, b, c] = await Promise.all([start("a"), start("b"), start("c")]);
+  return {
+    a,
+    b,
+    c,
+    async [Symbol.asyncDispose]() {
+      await Promise.all([a, b, c].map((agent) => agent[Symbol.asyncDispose]()));
+    },
+  } as { a: AgentProcess; b: AgentProcess; c: AgentProcess; [Symbol.asyncDispose](): Promise<void> };
+}
+
+describe.skipIf(missing("redis-server"))("agents sharing one graph through Redis", () => {
+  test("a start on A is released by a complete on B; C sees the same graph", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    const { a, b, c } = agents;
+    expect((await sync(a.socket, "want", "app", "db")).exitCode).toBe(0);
+    const waiting = background(["exp", "sync", "start", "app", "--socket-path", a.socket]);
+    await waiting.saw('Unit "app" is waiting for dependencies to be satisfied: [db]');
+    expect((await sync(b.socket, "start", "db")).stdout).toBe('Unit "db" started with no dependencies\n');
+    expect(await sync(b.socket, "complete", "db")).toMatchObject({ exitCode: 0, stdout: "Success\n" });
+    expect(await waiting.done).toMatchObject({
+      exitCode: 0,
+      stdout:
+        'Unit "app" is waiting for dependencies to be satisfied: [db]\nUnit "app" finished waiting for dependencies: [db]\n',
+    });
+    const list = await sync(c.socket, "list", "-o", "json");
+    expect(JSON.parse(list.stdout)).toEqual([
+      { unit_name: "app", status: "started", is_ready: true },
+      { unit_name: "db", status: "completed", is_ready: true },
+    ]);
+  });
+
+  test("the two halves of a cycle from two agents at once: exactly one is refused, naming the cycle", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    const [ab, ba] = await Promise.all([
+      sync(agents.a.socket, "want", "x", "y"),
+      sync(agents.b.socket, "want", "y", "x"),
+    ]);
+    const codes = [ab.exitCode, ba.exitCode].sort();
+    expect(codes).toEqual([0, 1]);
+    const refused = ab.exitCode === 1 ? ab : ba;
+    expect(refused.stderr).toMatch(/^error: cycle detected: (x -> y -> x|y -> x -> y)\n/);
+  });
+
+  test("a multi-dependency want is atomic across agents: a cycle through one edge adds none", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    expect((await sync(agents.a.socket, "want", "db", "app")).exitCode).toBe(0);
+    const refused = await sync(agents.b.socket, "want", "app", "cache", "db", "queue");
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toStartWith("error: cycle detected: app -> db -> app\n");
+    const status = JSON.parse((await sync(agents.c.socket, "status", "app", "-o", "json")).stdout);
+    expect(status.dependencies).toEqual([]);
+  });
+
+  test("three agents start the same unit when its dependency completes: exactly one wins", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    const { a, b, c } = agents;
+    await sync(a.socket, "want", "u", "d");
+    const starts = [a, b, c].map((agent) => background(["exp", "sync", "start", "u", "--socket-path", agent.socket]));
+    // Only one of them can be waiting for d: the others are refused (already waiting is fine, already
+    // started is not) or wait too; all three are held or answered before d completes.
+    await Promise.all(starts.map((s) => s.saw("is waiting for dependencies")));
+    await sync(c.socket, "start", "d");
+    await sync(c.socket, "complete", "d");
+    const results = await Promise.all(starts.map((s) => s.done));
+    expect(results.map((r) => r.exitCode).sort()).toEqual([0, 1, 1]);
+    for (const r of results.filter((r) => r.exitCode === 1)) {
+      expect(r.stderr).toStartWith('error: unit "u" is already started\n');
+    }
+  });
+
+  test("fail on B ends a start waiting on A at once, with the dependency-failed code", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    await sync(agents.a.socket, "want", "app", "db");
+    const waiting = background(["exp", "sync", "start", "app", "--socket-path", agents.a.socket]);
+    await waiting.saw("is waiting for dependencies");
+    expect((await sync(agents.b.socket, "fail", "db", "--reason", "boom")).exitCode).toBe(0);
+    const result = await waiting.done;
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain("dependency failed: app -> db: db failed: boom");
+  });
+
+  test("SIGKILL of the agent holding a started unit: its dependents elsewhere exit 4 within lease + 1 s", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    const { a, b } = agents;
+    expect((await sync(b.socket, "start", "db")).exitCode).toBe(0);
+    await sync(a.socket, "want", "app", "db");
+    const waiting = background(["exp", "sync", "start", "app", "--socket-path", a.socket]);
+    await waiting.saw("is waiting for dependencies");
+    b.proc.kill("SIGKILL");
+    const killedAt = performance.now();
+    const result = await waiting.done;
+    expect(result.exitCode).toBe(4);
+    expect((waiting.exitedAt() ?? 0) - killedAt).toBeLessThan(2000 + 1000);
+    expect(result.stderr).toContain(`app -> db: db failed: the agent on host `);
+    expect(result.stderr).toContain(`(pid ${b.proc.pid}) that started it stopped renewing its lease`);
+  });
+
+  test("Redis stopped (SIGSTOP): clients get one line naming the store (exit 3); a held wait resumes after SIGCONT", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    const { a, b } = agents;
+    await sync(a.socket, "want", "app", "db");
+    const waiting = background(["exp", "sync", "start", "app", "--socket-path", a.socket]);
+    await waiting.saw("is waiting for dependencies");
+    redis.signal("SIGSTOP");
+    try {
+      const status = await sync(b.socket, "status", "db");
+      expect(status.exitCode).toBe(3);
+      expect(status.stderr).toMatch(
+        new RegExp(`^error: the shared store redis\\+unix://${redis.socket} \\(namespace ws\\) is unreachable: .*\\n`),
+      );
+      expect(status.stdout).toBe("");
+    } finally {
+      redis.signal("SIGCONT");
+    }
+    await waitFor("B to answer again", async () => (await sync(b.socket, "start", "db")).exitCode === 0);
+    expect((await sync(b.socket, "complete", "db")).exitCode).toBe(0);
+    expect((await waiting.done).exitCode).toBe(0);
+  });
+
+  test("Redis killed and restarted empty: the reset is reported, waits end with it (exit 3), nothing hangs", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    const { a, b } = agents;
+    await sync(a.socket, "want", "app", "db");
+    const waiting = background(["exp", "sync", "start", "app", "--socket-path", a.socket]);
+    await waiting.saw("is waiting for dependencies");
+    await redis.restartEmpty();
+    const result = await waiting.done;
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain("was reset (restarted empty or flushed)");
+    const list = await waitFor("B to notice the reset", async () => {
+      const r = await sync(b.socket, "list");
+      return r.exitCode === 3 ? r : undefined;
+    });
+    expect(list.stderr).toContain("was reset (restarted empty or flushed)");
+  });
+});
+
+describe.skipIf(missing("redis-server"))("agent --store faults at start-up", () => {
+  test("a wrong password: one line naming the store, exit 3, never the password", async () => {
+    await using redis = await startRedis({ password: "correct-horse" });
+    const url = redis.url.replace("correct-horse", "battery-staple");
+    const agent = background(["agent", "--socket-path", join(redis.dir, "a.sock"), "--store", url]);
+    const result = await agent.done;
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(
+      `error: the shared store redis+unix://${redis.socket} (namespace default) is unreachable: wrong user name or password\n`,
+    );
+    expect(result.stderr + result.stdout).not.toContain("battery-staple");
+  });
+
+  test("a store that is not there: one line naming it, exit 3", async () => {
+    await using redis = await startRedis();
+    const agent = background([
+      "agent",
+      "--socket-path",
+      join(redis.dir, "a.sock"),
+      "--store",
+      `redis+unix://${redis.dir}/nothing.sock`,
+    ]);
+    const result = await agent.done;
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(
+      `error: the shared store redis+unix://${redis.dir}/nothing.sock (namespace default) is unreachable: no such socket\n`,
+    );
+  });
+
+  test("the credentials never reach the agent's log or ping", async () => {
+    await using redis = await startRedis({ password: "hunter2-secret" });
+    await using agent = await startAgent(join(redis.dir, "a.sock"), ["--store", redis.url]);
+    const ping = await sync(agent.socket, "ping", "-o", "json");
+    expect(ping.exitCode).toBe(0);
+    expect(ping.stdout + ping.stderr + agent.log()).not.toContain("hunter2-secret");
+    expect(agent.log()).toContain(`redis+unix://${redis.socket} (namespace default)`);
+  });
+});
