@@ -4,9 +4,9 @@
  * the same contract by adding its factory to `implementations`.
  */
 import { describe, expect, test } from "bun:test";
-import { type Answer, createUnits, Refusal, type Units } from "../src/agent/units.ts";
+import { type Answer, createUnits, type LocalUnits, Refusal } from "../src/agent/units.ts";
 
-const implementations: Record<string, () => Units> = {
+const implementations: Record<string, () => LocalUnits> = {
   "in memory": () => createUnits(() => 1_000),
 };
 

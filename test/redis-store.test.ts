@@ -52,12 +52,12 @@ describe.skipIf(missing("redis-server"))("shared store (redis)", () => {
     await c.shared.perform([{ t: "complete", unit: "db" }]);
     for (const { shared } of [a, b, c]) await shared.sync();
     for (const { state } of [a, b, c]) {
-      expect(state.graph.status("db")).toBe("completed");
-      expect(state.graph.unmetDependencies("app")).toEqual(["cache"]);
+      expect(state.read((g) => g.status("db"))).toBe("completed");
+      expect(state.read((g) => g.unmetDependencies("app"))).toEqual(["cache"]);
     }
     // A copy that joins later replays the whole log.
     const late = await copy(redis.url, "t");
-    expect(late.state.graph.units()).toEqual(a.state.graph.units());
+    expect(late.state.read((g) => g.units())).toEqual(a.state.read((g) => g.units()));
     for (const { shared } of [a, b, c, late]) await shared.close();
   });
 
@@ -75,7 +75,7 @@ describe.skipIf(missing("redis-server"))("shared store (redis)", () => {
     );
     await a.shared.sync();
     await b.shared.sync();
-    expect(a.state.graph.units()).toEqual(b.state.graph.units());
+    expect(a.state.read((g) => g.units())).toEqual(b.state.read((g) => g.units()));
     await a.shared.close();
     await b.shared.close();
   });
@@ -112,9 +112,9 @@ describe.skipIf(missing("redis-server"))("shared store (redis)", () => {
     // A stops the way SIGKILL stops it: no goodbye, its lease left to run out.
     await a.shared.close({ leave: false });
     const started = Date.now();
-    await until(() => b.state.graph.status("db") === "failed", "db to fail after A's lease expired");
+    await until(() => b.state.read((g) => g.status("db")) === "failed", "db to fail after A's lease expired");
     expect(Date.now() - started).toBeLessThan(600 + 1000);
-    expect(b.state.graph.reasonOf("db")).toBe(
+    expect(b.state.read((g) => g.reasonOf("db"))).toBe(
       "the agent on host db-host (pid 42) that started it stopped renewing its lease (host gone, killed or cut off)",
     );
     await b.shared.close();
@@ -153,7 +153,7 @@ describe.skipIf(missing("redis-server"))("shared store (redis)", () => {
     await until(() => a.shared.health === "synced" && b.shared.health === "synced", "both copies to resync");
     await b.shared.perform([{ t: "complete", unit: "app" }]);
     await a.shared.sync();
-    expect(a.state.graph.status("app")).toBe("completed");
+    expect(a.state.read((g) => g.status("app"))).toBe("completed");
     await a.shared.close();
     await b.shared.close();
   });

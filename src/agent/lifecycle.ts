@@ -8,6 +8,8 @@ import { type Reaper, startOrphanReaper } from "./scripts/reaper.ts";
 import { type RunReport, ScriptRunner } from "./scripts/runner.ts";
 import { exitStatusOf, renderSummary, summaryJson } from "./scripts/summary.ts";
 import { startAgent } from "./server.ts";
+import { openSharedUnits, type SharedAgentUnits, type StoreConfig } from "./store/config.ts";
+import { createUnits, type LocalUnits } from "./units.ts";
 
 /** What `unitsync agent` was asked to do, its flags already parsed and checked. */
 export interface AgentRunOptions {
@@ -17,6 +19,8 @@ export interface AgentRunOptions {
   logFormat: LogFormat;
   /** With --scripts/--script: the startup scripts to run as units. */
   scripts?: ScriptsOptions;
+  /** With --store: the graph is shared with the other agents of a namespace. */
+  store?: StoreConfig;
 }
 
 export interface ScriptsOptions {
@@ -48,9 +52,20 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
   // Listen for signals first: as PID 1, a signal without a handler would be ignored by the kernel.
   const signals = watchSignals();
   let agent: Awaited<ReturnType<typeof startAgent>>;
+  // The in-memory units, for the script runner; a shared store's units answer through the store.
+  let local: LocalUnits | undefined;
+  let shared: SharedAgentUnits | undefined;
   try {
-    agent = await startAgent({ socketPath, version: pkg.version, log });
+    // Join the store before binding: an agent that cannot reach it never answers a client.
+    if (options.store) {
+      shared = await openSharedUnits(options.store, (level, message) =>
+        level === "info" ? log.info(message) : log.warn(message),
+      );
+      log.info(`sharing the graph through ${shared.units.info().store.url}`);
+    } else local = createUnits();
+    agent = await startAgent({ socketPath, version: pkg.version, log, units: shared?.units ?? local });
   } catch (error) {
+    await shared?.close();
     signals.dispose();
     throw error;
   }
@@ -66,7 +81,7 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
       const { exitWhenDone, timeoutMs } = options.scripts;
       const logDir = options.scripts.logDir ?? defaultLogDir(socketPath);
       runner = new ScriptRunner({
-        units: agent.units,
+        units: local as LocalUnits,
         scripts,
         socketPath,
         logDir,
@@ -103,6 +118,7 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
     runner?.closeOutput();
     reaper?.stop();
     await agent.stop();
+    await shared?.close();
     signals.dispose();
     log.info("agent stopped");
   }

@@ -8,6 +8,8 @@ export interface AgentOptions {
   socketPath: string;
   version: string;
   log: AgentLog;
+  /** The unit operations to serve; default: a fresh graph in this agent's memory. */
+  units?: Units;
 }
 
 /** A running agent. */
@@ -21,7 +23,7 @@ export interface Agent {
 
 /** Binds the socket (refusing a live agent, recovering a stale socket) and serves the graph on it. */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
-  const units = createUnits();
+  const units = options.units ?? createUnits();
   units.events.subscribe((event) => options.log.event(event));
   const handle = createHandler(units, { version: options.version, pid: process.pid });
 

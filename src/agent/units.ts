@@ -86,25 +86,25 @@ export interface UnitState {
  */
 export interface Units {
   /** Declares that `unit` depends on each of `dependsOn`, atomically. */
-  want(unit: string, dependsOn: readonly string[]): void;
+  want(unit: string, dependsOn: readonly string[]): Awaitable<void>;
   /** Registers `unit`, waits until it is ready, marks it started. */
-  start(request: StartRequest): Answer<Started>;
+  start(request: StartRequest): Awaitable<Answer<Started>>;
   /** Marks `unit` completed; returns its new status. */
-  complete(unit: string): NodeStatus;
+  complete(unit: string): Awaitable<NodeStatus>;
   /** Marks `unit` failed with `reason`; returns its new status. */
-  fail(unit: string, reason: string): NodeStatus;
+  fail(unit: string, reason: string): Awaitable<NodeStatus>;
   /** Waits until the units complete (all, or with `any` the first), registering nothing; resolves with the completed ones. */
-  waitFor(request: CompletionRequest): Answer<string[]>;
-  /** A unit's status and reason, cheaply (for the runner's own bookkeeping). */
+  waitFor(request: CompletionRequest): Awaitable<Answer<string[]>>;
+  /** A unit's status and reason, cheaply and at once (for the runner's own bookkeeping). */
   stateOf(unit: string): UnitState;
   /** The answer to `status <unit>`; refused for a name never mentioned. */
-  status(unit: string): StatusResponse;
+  status(unit: string): Awaitable<StatusResponse>;
   /** Every registered unit, for `list`. */
-  list(): ListResponse;
+  list(): Awaitable<ListResponse>;
   /** Every unit with its edges, state and times, for `graph` and `timeline`. */
-  snapshot(): SnapshotResponse;
-  /** What `ping` reports about the units. */
-  info(): { waiters: number };
+  snapshot(): Awaitable<SnapshotResponse>;
+  /** What `ping` reports about the units (and, with a shared store, about the store). */
+  info(): { waiters: number; store?: { url: string; health: "synced" | "unreachable" | "reset" } };
   /** The state changes, recorded and followed. */
   readonly events: EventLog;
   /** The clock the graph records times with; whoever times units uses it too, so views agree. */
@@ -113,9 +113,33 @@ export interface Units {
   shutdown(): void;
 }
 
+/** The units in this agent's own memory: every answer is there at once. */
+export interface LocalUnits extends Units {
+  want(unit: string, dependsOn: readonly string[]): void;
+  start(request: StartRequest): Answer<Started>;
+  complete(unit: string): NodeStatus;
+  fail(unit: string, reason: string): NodeStatus;
+  waitFor(request: CompletionRequest): Answer<string[]>;
+  status(unit: string): StatusResponse;
+  list(): ListResponse;
+  snapshot(): SnapshotResponse;
+  info(): { waiters: number };
+}
+
+/**
+ * A value now (the in-memory agent answers synchronously, and its callers need not wait a tick)
+ * or later (an agent sharing its graph through a store answers after the store has).
+ */
+export type Awaitable<T> = T | Promise<T>;
+
 /** The agent's units in its own memory, for its lifetime. */
-export function createUnits(clock: () => Millis = Date.now): Units {
+export function createUnits(clock: () => Millis = Date.now): LocalUnits {
   return new InMemoryUnits(new AgentState(clock));
+}
+
+/** The in-memory operations over a given state (a shared store's copy of the graph reads through them). */
+export function unitsOver(state: AgentState): LocalUnits {
+  return new InMemoryUnits(state);
 }
 
 /** The message of a dependency failure, in the same words for `start`, `wait`, `run` and the runner. */
@@ -128,7 +152,7 @@ export function dependencyFailed(failures: readonly FailedDependency[]): Refusal
 
 const SHUTTING_DOWN = "the agent is shutting down";
 
-class InMemoryUnits implements Units {
+class InMemoryUnits implements LocalUnits {
   readonly #state: AgentState;
 
   constructor(state: AgentState) {

@@ -50,6 +50,7 @@ const EXIT_FOR: Partial<Record<ErrorCode, number>> = {
   dependency_failed: ExitCode.dependencyFailed,
   timeout: ExitCode.timeout,
   shutting_down: ExitCode.unreachable,
+  store_unavailable: ExitCode.unreachable,
 };
 
 /**

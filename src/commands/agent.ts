@@ -1,5 +1,6 @@
 import { runAgent } from "../agent/lifecycle.ts";
 import type { LogFormat } from "../agent/log.ts";
+import { DEFAULT_LEASE, DEFAULT_NAMESPACE, DEFAULT_RENEW, storeConfig } from "../agent/store/config.ts";
 import { defineCommand } from "../lib/cli/command.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { usageError } from "../lib/errors.ts";
@@ -55,6 +56,27 @@ export default defineCommand({
       description:
         "Bound the scripts' whole run (90s, 5m); then running scripts are stopped and their units fail with `timeout` (exit 124 with --exit-when-done)",
     },
+    store: {
+      type: "string",
+      valueHint: "url",
+      description:
+        "Share the graph with agents on other hosts through Redis: redis://[user:password@]HOST:PORT[/DB], rediss://, redis+unix:///path (env UNITSYNC_STORE; see docs/multi-host.md)",
+    },
+    namespace: {
+      type: "string",
+      valueHint: "name",
+      description: `The shared graph to join in the store (env UNITSYNC_NAMESPACE; default ${DEFAULT_NAMESPACE})`,
+    },
+    lease: {
+      type: "string",
+      valueHint: "duration",
+      description: `With --store: how long this agent's lease lasts unrenewed before the others fail the units it started (default ${DEFAULT_LEASE})`,
+    },
+    "lease-renew": {
+      type: "string",
+      valueHint: "duration",
+      description: `With --store: how often the lease is renewed, at most half of --lease; also the store's answer timeout (default ${DEFAULT_RENEW})`,
+    },
   },
   async run({ args }) {
     const dirs = args.scripts;
@@ -75,10 +97,17 @@ export default defineCommand({
         "--scripts and --script need the socket server, but it is disabled (--socket-server-enabled=false)",
       );
     }
+    const store = storeConfig(args);
+    if (store && withScripts) {
+      throw usageError(
+        "--scripts and --script do not work with --store yet; run the scripts with `unitsync exp sync run`",
+      );
+    }
     process.exitCode = await runAgent({
       socketPath: resolveSocketPath(args["socket-path"]),
       serve,
       logFormat: args["log-format"] as LogFormat,
+      ...(store && { store }),
       ...(withScripts && {
         scripts: {
           dirs,

@@ -8,6 +8,10 @@ export const PingResponseSchema = v.strictObject({
   pid: v.number(),
   /** Clients blocked in `start` or `wait` right now. */
   waiters: v.number(),
+  /** With `agent --store`: where the shared store is (never its credentials) and how the agent stands with it. */
+  store: v.optional(
+    v.strictObject({ url: v.string(), health: v.picklist(["synced", "unreachable", "reset"]) }),
+  ),
 });
 export type PingResponse = v.InferOutput<typeof PingResponseSchema>;
 

@@ -33,6 +33,8 @@ export const ErrorCodeSchema = v.picklist([
   "dependency_failed",
   "timeout",
   "shutting_down",
+  /** The agent shares its graph through a store it cannot use right now (unreachable, or reset). */
+  "store_unavailable",
   "internal",
 ]);
 export type ErrorCode = v.InferOutput<typeof ErrorCodeSchema>;
@@ -85,6 +87,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   dependency_failed: 424,
   timeout: 408,
   shutting_down: 503,
+  store_unavailable: 503,
   internal: 500,
 };
 

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { compareNames, type Millis } from "../../graph/index.ts";
 import type { AgentLog } from "../log.ts";
-import { type Answer, Refusal, type Started, type Units } from "../units.ts";
+import { type Answer, type LocalUnits, Refusal, type Started } from "../units.ts";
 import type { PlannedScript } from "./headers.ts";
 import { LineSplitter, logFileFor, type OutputSink, type StreamName } from "./output.ts";
 
@@ -32,7 +32,7 @@ export interface RunReport {
 }
 
 export interface RunnerOptions {
-  units: Units;
+  units: LocalUnits;
   scripts: readonly PlannedScript[];
   socketPath: string;
   logDir: string;

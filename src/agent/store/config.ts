@@ -1,9 +1,11 @@
 import { hostname } from "node:os";
 import { parseDuration } from "../../lib/duration.ts";
-import { usageError } from "../../lib/errors.ts";
-import type { AgentState } from "../state.ts";
+import { ExitCode, UnitsyncError, usageError } from "../../lib/errors.ts";
+import { AgentState } from "../state.ts";
 import { type Member, RedisLog } from "./redis.ts";
 import { SharedGraph, type SharedGraphOptions } from "./shared.ts";
+import { SharedUnits } from "./shared-units.ts";
+import { StoreError } from "./types.ts";
 import { parseNamespace, parseStoreUrl, type StoreAddress } from "./url.ts";
 
 /** Defaults: a lost agent is noticed within about 10 s; a renewal may fail four times in a row first. */
@@ -60,13 +62,48 @@ export function storeConfig(
   };
 }
 
+/** The agent's units over the shared graph, and the way to leave it. */
+export interface SharedAgentUnits {
+  units: SharedUnits;
+  /** Leaves the namespace: this agent's started units fail ("stopped"), its lease is given up. */
+  close(): Promise<void>;
+}
+
+/**
+ * Joins the shared graph as this agent. A store that cannot be reached (or refuses the credentials)
+ * is a UnitsyncError with exit 3 and one line naming the store.
+ */
+export async function openSharedUnits(
+  config: StoreConfig,
+  report: NonNullable<SharedGraphOptions["report"]>,
+): Promise<SharedAgentUnits> {
+  const state = new AgentState();
+  const member = newMember();
+  let units: SharedUnits | undefined;
+  let shared: SharedGraph;
+  try {
+    shared = await openSharedGraph(config, state, {
+      report,
+      onReset: (error) => units?.storeReset(error),
+      member,
+    });
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    throw new UnitsyncError(error.message, ExitCode.unreachable, "store_unavailable");
+  }
+  units = new SharedUnits(state, shared, member);
+  return { units, close: () => shared.close() };
+}
+
 /** Joins the shared graph with a fresh identity (a random id, this host, this pid); throws a StoreError. */
 export async function openSharedGraph(
   config: StoreConfig,
   state: AgentState,
-  hooks: Pick<SharedGraphOptions, "report" | "onReset"> = {},
+  {
+    member = newMember(),
+    ...hooks
+  }: Pick<SharedGraphOptions, "report" | "onReset"> & { member?: Member } = {},
 ): Promise<SharedGraph> {
-  const member: Member = { id: crypto.randomUUID().slice(0, 8), host: hostname(), pid: process.pid };
   const log = new RedisLog({
     address: config.address,
     namespace: config.namespace,
@@ -89,4 +126,10 @@ export async function openSharedGraph(
     throw error;
   }
   return shared;
+}
+
+// --- internal ---
+
+function newMember(): Member {
+  return { id: crypto.randomUUID().slice(0, 8), host: hostname(), pid: process.pid };
 }

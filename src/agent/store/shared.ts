@@ -308,7 +308,7 @@ export class SharedGraph {
     const self = this.#options.member.id;
     const others = new Set<string>();
     for (const [unit, owner] of this.#owners) {
-      if (owner.agent !== self && this.#options.state.graph.status(unit) === "started")
+      if (owner.agent !== self && this.#options.state.read((graph) => graph.status(unit)) === "started")
         others.add(owner.agent);
     }
     if (others.size === 0 || this.#busy.has("sweep")) return;
