@@ -202,6 +202,8 @@ describe.skipIf(missing("redis-server"))("agent --store faults at start-up", () 
     const ping = await (await fetch("http://unitsync/v1/ping", { unix: agent.socket })).json();
     expect(ping.store).toEqual({ url: `redis+unix://${redis.socket} (namespace default)`, health: "synced" });
     expect(JSON.stringify(ping) + agent.log()).not.toContain("hunter2-secret");
-    expect(agent.log()).toContain(`sharing the graph through redis+unix://${redis.socket} (namespace default)`);
+    expect(agent.log()).toContain(
+      `sharing the graph through redis+unix://${redis.socket} (namespace default)`,
+    );
   });
 });
