@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { hostname } from "node:os";
+import { RedisClient } from "bun";
 import { AgentState } from "../src/agent/state.ts";
 import { RedisLog } from "../src/agent/store/redis.ts";
 import { SharedGraph } from "../src/agent/store/shared.ts";
@@ -156,6 +157,32 @@ describe.skipIf(missing("redis-server"))("shared store (redis)", () => {
     expect(a.state.read((g) => g.status("app"))).toBe("completed");
     await a.shared.close();
     await b.shared.close();
+  });
+
+  test("a Redis user limited to its namespace's keys and the commands docs/multi-host.md lists is enough", async () => {
+    await using redis = await startRedis({ password: "admin-pw" });
+    const admin = new RedisClient(`redis+unix://default:admin-pw@localhost${redis.socket}`);
+    const acl =
+      "resetchannels ~unitsync:{ws-42}:* -@all +hello +auth +select +evalsha +eval +get +set +exists +incr +xadd +xread +del";
+    await admin.send("ACL", ["SETUSER", "unitsync", "on", ">user-pw", ...acl.split(" ")]);
+    const docs = await Bun.file(`${import.meta.dir}/../docs/multi-host.md`).text();
+    expect(docs).toContain(`ACL SETUSER unitsync on >LONG-RANDOM-PASSWORD ${acl}`);
+    const url = `redis+unix://unitsync:user-pw@${redis.socket}`;
+    const [a, b] = [await copy(url, "ws-42", { leaseMs: 1000 }), await copy(url, "ws-42")];
+    await a.shared.perform([{ t: "request", unit: "db" }]);
+    await a.shared.perform([{ t: "started", unit: "db", host: "h", pid: 1 }]);
+    await b.shared.perform([{ t: "want", unit: "app", deps: ["db"] }]);
+    await a.shared.close({ leave: false });
+    await until(
+      () => b.state.read((g) => g.status("db")) === "failed",
+      "the expiry, appended by the limited user",
+    );
+    await b.shared.close();
+    // Another namespace is out of its reach.
+    await expect(copy(url, "ws-43")).rejects.toThrow(
+      /refused a command: NOPERM this user has no permissions to access one of the keys/,
+    );
+    admin.close();
   });
 
   test("a wrong password is reported as such, without the password", async () => {
