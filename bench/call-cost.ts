@@ -1,7 +1,7 @@
 /**
- * Benchmark 1, call cost: `ping`, `want`, `start` (no dependencies) and `complete` as whole
- * processes, next to a compiled Bun binary that does nothing (the floor), for dist/unitsync and
- * for each build variant. Runs are interleaved (every binary once per trial round) so that drift in
+ * Benchmark 1, call cost: the hot verbs (`ping`, `want`, `start` with no dependencies, `complete`,
+ * `fail`, `run -- true`) as whole processes, next to a compiled Bun binary that does nothing (the
+ * floor; for `run`, one that only runs the command), for dist/unitsync and for each build variant. Runs are interleaved (every binary once per trial round) so that drift in
  * the machine's load hits all of them alike.
  */
 import type { BenchAgent } from "./lib/agent.ts";
@@ -11,15 +11,17 @@ import { mib, ms, ratio, type Summary, summarize } from "./lib/stats.ts";
 import type { Variant } from "./lib/variants.ts";
 
 /** The verbs measured, in the order one round runs them (start before complete of the same unit). */
-export const VERBS = ["ping", "want", "start", "complete"] as const;
+export const VERBS = ["ping", "want", "start", "complete", "fail", "run"] as const;
 type Verb = (typeof VERBS)[number];
 
 /** Target: a verb costs at most this many times the floor. */
-export const CALL_COST_TARGET = 1.5;
+export const CALL_COST_TARGET = 1.25;
 
 interface Options {
   agent: BenchAgent;
   floor: Variant;
+  /** bench/floor-run.ts: the floor of `run`, which spawns the command. */
+  runFloor: Variant;
   /** dist/unitsync first, then the variants. */
   binaries: Variant[];
   trials: number;
@@ -27,7 +29,14 @@ interface Options {
 }
 
 /** Runs the call-cost benchmark. */
-export async function callCost({ agent, floor, binaries, trials, rssRuns }: Options): Promise<SectionResult> {
+export async function callCost({
+  agent,
+  floor,
+  runFloor,
+  binaries,
+  trials,
+  rssRuns,
+}: Options): Promise<SectionResult> {
   const wall = new Map<string, number[]>();
   const key = (bin: string, verb: string) => `${bin}\0${verb}`;
   const record = (bin: string, verb: string, value: number) => {
@@ -38,6 +47,7 @@ export async function callCost({ agent, floor, binaries, trials, rssRuns }: Opti
 
   // Warm the page cache for every binary before timing anything.
   await timed([floor.bin]);
+  await timed([runFloor.bin, "true"]);
   for (const binary of binaries) await mustRun(argv(binary.bin, agent.socket, "ping", "warm"));
 
   progress(
@@ -45,6 +55,7 @@ export async function callCost({ agent, floor, binaries, trials, rssRuns }: Opti
   );
   for (let trial = 0; trial < trials; trial++) {
     record(floor.name, "floor", (await timed([floor.bin])).wallMs);
+    record(runFloor.name, "floor", (await timed([runFloor.bin, "true"])).wallMs);
     for (const binary of rotate(binaries, trial)) {
       const unit = `cc.${binary.name}.${trial}`;
       for (const verb of VERBS) {
@@ -57,8 +68,10 @@ export async function callCost({ agent, floor, binaries, trials, rssRuns }: Opti
   progress(`call cost: peak RSS, ${rssRuns} runs each (${rssMethod()})`);
   const rss = new Map<string, number[]>();
   const floorRss: number[] = [];
+  const runFloorRss: number[] = [];
   for (let run = 0; run < rssRuns; run++) {
     floorRss.push(await peakRssKiB([floor.bin]));
+    runFloorRss.push(await peakRssKiB([runFloor.bin, "true"]));
     for (const binary of binaries) {
       for (const verb of VERBS) {
         const list = rss.get(key(binary.name, verb)) ?? [];
@@ -68,8 +81,10 @@ export async function callCost({ agent, floor, binaries, trials, rssRuns }: Opti
     }
   }
 
-  const floorWall = summarize(wall.get(key(floor.name, "floor")) ?? []);
-  const floorRssMedian = summarize(floorRss).median;
+  const floorWallOf = (verb: Verb) =>
+    summarize(wall.get(key(verb === "run" ? runFloor.name : floor.name, "floor")) ?? []);
+  const floorWall = floorWallOf("ping");
+  const floorRssOf = (verb: Verb) => summarize(verb === "run" ? runFloorRss : floorRss).median;
   const stat = (bin: string, verb: Verb): Summary => summarize(wall.get(key(bin, verb)) ?? []);
   const rssOf = (bin: string, verb: Verb) => summarize(rss.get(key(bin, verb)) ?? []).median;
 
@@ -77,36 +92,43 @@ export async function callCost({ agent, floor, binaries, trials, rssRuns }: Opti
     `${binary.name} (${binary.options})`,
     ...VERBS.map((verb) => {
       const s = stat(binary.name, verb);
-      return `${ms(s.median)} / ${ms(s.p99)} (${ratio(s.median / floorWall.median)})`;
+      return `${ms(s.median)} / ${ms(s.p99)} (${ratio(s.median / floorWallOf(verb).median)})`;
     }),
   ]);
   wallRows.unshift([
-    `floor (${floor.options})`,
-    ...VERBS.map(() => `${ms(floorWall.median)} / ${ms(floorWall.p99)} (1.00x)`),
+    `floor (${floor.options}; for \`run\`: bench/floor-run.ts)`,
+    ...VERBS.map((verb) => {
+      const f = floorWallOf(verb);
+      return `${ms(f.median)} / ${ms(f.p99)} (1.00x)`;
+    }),
   ]);
   const rssRows = binaries.map((binary) => [
     binary.name,
     ...VERBS.map(
-      (verb) => `${mib(rssOf(binary.name, verb))} (${ratio(rssOf(binary.name, verb) / floorRssMedian)})`,
+      (verb) => `${mib(rssOf(binary.name, verb))} (${ratio(rssOf(binary.name, verb) / floorRssOf(verb))})`,
     ),
   ]);
-  rssRows.unshift(["floor", ...VERBS.map(() => `${mib(floorRssMedian)} (1.00x)`)]);
+  rssRows.unshift(["floor", ...VERBS.map((verb) => `${mib(floorRssOf(verb))} (1.00x)`)]);
 
   const [dist] = binaries as [Variant, ...Variant[]];
   const headlines: Headline[] = VERBS.map((verb) => {
     const s = stat(dist.name, verb);
-    const r = s.median / floorWall.median;
+    const f = floorWallOf(verb);
+    const r = s.median / f.median;
     return {
-      figure: `call cost: \`${verb}\` (${dist.name}), median wall`,
+      figure: `call cost: \`${verb === "run" ? "run -- true" : verb}\` (${dist.name}), median wall`,
       value: `${ms(s.median)} (p99 ${ms(s.p99)}) = ${ratio(r)} the floor`,
       target: `<= ${CALL_COST_TARGET}x the floor`,
-      baseline: `floor ${ms(floorWall.median)}`,
+      baseline:
+        verb === "run"
+          ? `floor-run ${ms(f.median)} (a Bun binary running \`true\`)`
+          : `floor ${ms(f.median)}`,
       met: r <= CALL_COST_TARGET,
     };
   });
   const fastest = fastestVariant(binaries, stat);
   headlines.push({
-    figure: `call cost: fastest build variant (${fastest.name}), median over the four verbs`,
+    figure: `call cost: fastest build variant (${fastest.name}), median over ${VERBS.length - 1} verbs (all but \`run\`)`,
     value: `${ms(fastest.median)} = ${ratio(fastest.median / floorWall.median)} the floor`,
     target: `<= ${CALL_COST_TARGET}x the floor`,
     baseline: `floor ${ms(floorWall.median)}`,
@@ -119,7 +141,8 @@ export async function callCost({ agent, floor, binaries, trials, rssRuns }: Opti
     `Each verb run as a whole process against a live agent, ${trials} rounds; a round runs the floor once and`,
     "every binary once per verb, rotating the order of the binaries. Wall time is measured by the bench",
     "process from just before the spawn to the exit (stdout and stderr piped and read). The floor is",
-    "bench/floor.ts, an empty module compiled with the same options as the release binary.",
+    "bench/floor.ts, an empty module compiled with the same options as the release binary; `run -- true` is",
+    "set against bench/floor-run.ts compiled the same way, which only spawns `true` and waits for it.",
     "",
     "Cells: median / p99 (median as a multiple of the floor's median).",
     "",
@@ -144,6 +167,11 @@ function argv(bin: string, socket: string, verb: string, unit: string): string[]
     case "want":
       // A unit of its own: `start` and `complete` below act on `unit`, which has no dependencies.
       return [...base, `${unit}.w`, `${unit}.dep`, "--socket-path", socket];
+    case "fail":
+      // The pending unit `want` declared.
+      return [...base, `${unit}.w`, "--reason", "bench", "--socket-path", socket];
+    case "run":
+      return [...base, `${unit}.r`, "--socket-path", socket, "--", "true"];
     default:
       return [...base, unit, "--socket-path", socket];
   }
@@ -160,7 +188,9 @@ function fastestVariant(
 ): { name: string; median: number } {
   let best = { name: "", median: Number.POSITIVE_INFINITY };
   for (const binary of binaries) {
-    const median = summarize(VERBS.map((verb) => stat(binary.name, verb).median)).median;
+    const median = summarize(
+      VERBS.filter((verb) => verb !== "run").map((verb) => stat(binary.name, verb).median),
+    ).median;
     if (median < best.median) best = { name: binary.name, median };
   }
   return best;

@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: builds the floor and the build variants, runs the four benchmarks of issue 6
- * side by side with their baselines, and writes bench/results.md (each figure next to its target).
+ * `npm run bench`: builds the floors and the build variants, runs the benchmarks side by side with
+ * their baselines (issues 6 and 13), and writes bench/results.md (each figure next to its target).
  *
  *   bun run bench/index.ts [--quick] [--only call,wake,template,scale,fanout] [--out FILE]
  *
@@ -14,7 +14,7 @@ import { callCost } from "./call-cost.ts";
 import { failFanout } from "./fanout.ts";
 import { startBenchAgent } from "./lib/agent.ts";
 import { type Headline, progress, type SectionResult, table, verdict } from "./lib/report.ts";
-import { buildFloor, buildVariants, DIST_BIN, type Variant } from "./lib/variants.ts";
+import { buildFloor, buildRunFloor, buildVariants, DIST_BIN, type Variant } from "./lib/variants.ts";
 import { scale } from "./scale.ts";
 import { template } from "./template.ts";
 import { wakeLatency } from "./wake.ts";
@@ -46,14 +46,16 @@ const PLAN = quick
       baselineConcurrency: 20,
       templateTrials: 1,
       templateBaselineTrials: 1,
+      templateLongTrials: 1,
     }
   : {
       callTrials: 40,
       rssRuns: 5,
       wakeTrials: 200,
       baselineConcurrency: 25,
-      templateTrials: 5,
+      templateTrials: 9,
       templateBaselineTrials: 3,
+      templateLongTrials: 2,
     };
 
 const startedAt = new Date();
@@ -64,11 +66,14 @@ const results: SectionResult[] = [];
 if (only.has("call")) {
   progress("building the floor and the build variants into bench/out/");
   const floor = await buildFloor();
+  const runFloor = await buildRunFloor();
   const dist: Variant = { name: "dist", bin: DIST_BIN, options: "build.ts" };
   const binaries = [dist, ...(await buildVariants())];
   const agent = await startBenchAgent(DIST_BIN);
   try {
-    results.push(await callCost({ agent, floor, binaries, trials: PLAN.callTrials, rssRuns: PLAN.rssRuns }));
+    results.push(
+      await callCost({ agent, floor, runFloor, binaries, trials: PLAN.callTrials, rssRuns: PLAN.rssRuns }),
+    );
   } finally {
     await agent.stop();
   }
@@ -91,20 +96,28 @@ if (only.has("wake")) {
 if (only.has("template")) {
   const agent = await startBenchAgent(DIST_BIN);
   try {
-    // Two work sizes: 200 ms units show the fixed costs (30 processes starting at once on the
-    // machine, a spawn and a completion per level) at their largest share; 1 s units are closer to a
+    // 200 ms units show the fixed costs (processes starting at once on the machine, a spawn and a
+    // completion per level) at their largest share and carry the targets; 1 s units are closer to a
     // real template's steps (a clone, an install), where those fixed costs weigh as they would there.
-    for (const workMs of [200, 1000]) {
-      results.push(
-        await template({
-          agent,
-          bin: DIST_BIN,
-          workMs,
-          trials: workMs === 200 ? PLAN.templateTrials : Math.min(PLAN.templateTrials, 3),
-          baselineTrials: workMs === 200 ? PLAN.templateBaselineTrials : 1,
-        }),
-      );
-    }
+    results.push(
+      await template({
+        agent,
+        bin: DIST_BIN,
+        workMs: 200,
+        trials: PLAN.templateTrials,
+        baselineTrials: PLAN.templateBaselineTrials,
+      }),
+    );
+    results.push(
+      await template({
+        agent,
+        bin: DIST_BIN,
+        workMs: 1000,
+        trials: PLAN.templateLongTrials,
+        baselineTrials: 0,
+        runners: ["make", "scripts", "run", "script"],
+      }),
+    );
   } finally {
     await agent.stop();
   }

@@ -1,64 +1,83 @@
 /**
- * Benchmark 3, a realistic template: the 30 units of template-dag.ts, each doing a fixed sleep as
- * its work, all launched at once as parallel processes. Total wall time (first spawn to last exit)
- * against the ideal, the critical path's summed work, for unitsync and for the two baselines.
+ * Benchmark 3, a realistic template: the 30 units of template-dag.ts, each running the same work
+ * program (bench/lib/work.c: a time stamp, a sleep, a time stamp), under every runner: GNU `make -j`
+ * on a Makefile generated from the same DAG (the baseline a runner cannot beat by much), the agent's
+ * own script runner (`agent --scripts DIR --exit-when-done`), 30 `run` processes, 30 want/start/
+ * complete shell scripts, and the two polling baselines. Wall time (first spawn to last exit) against
+ * the ideal, the critical path's summed work; the work's stamps split the time over the ideal.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { BenchAgent } from "./lib/agent.ts";
 import { benchEnv } from "./lib/proc.ts";
 import { type Headline, progress, type SectionResult, table, verdict } from "./lib/report.ts";
 import { ms, ratio, summarize } from "./lib/stats.ts";
+import { readStamps, type Stamp, type Work, workProgram } from "./lib/work.ts";
 import { TEMPLATE, TEMPLATE_LEVELS, type TemplateUnit } from "./template-dag.ts";
 
-/** Target: the whole template takes at most this fraction more than the ideal. */
-export const TEMPLATE_TARGET = 0.02;
+/** Target: `agent --scripts` costs at most this much more than `make -j` over the ideal. */
+export const SCRIPTS_OVER_MAKE_MS = 15;
+/** Target: a dependency's exit to its dependent's start, per step of the critical chain. */
+export const HANDOFF_TARGET_MS = 1;
+/** Targets: time over the ideal for 30 `run` processes, and for 30 want/start/complete scripts. */
+export const RUN_TARGET_MS = 50;
+export const SCRIPT_TARGET_MS = 120;
 
 interface Options {
   agent: BenchAgent;
   bin: string;
   workMs: number;
+  /** Rounds of the fast runners; each round runs every one of them once, in a rotating order. */
   trials: number;
+  /** Trials of the polling baselines (0 leaves them out). */
   baselineTrials: number;
+  /** Only these runners (default: all). */
+  runners?: readonly Runner[];
 }
 
-type Runner = "run" | "run-warm" | "script" | "polling" | "marker";
+/** The ways of running the template. */
+export type Runner = "make" | "scripts" | "run" | "run-warm" | "script" | "polling" | "marker";
+
+const FAST: readonly Runner[] = ["make", "scripts", "run", "run-warm", "script"];
+const SLOW: readonly Runner[] = ["polling", "marker"];
 
 /** Runs the template benchmark. */
-export async function template({
-  agent,
-  bin,
-  workMs,
-  trials,
-  baselineTrials,
-}: Options): Promise<SectionResult> {
+export async function template(options: Options): Promise<SectionResult> {
+  const { agent, bin, workMs, trials, baselineTrials } = options;
+  const work = workProgram();
   const ideal = TEMPLATE_LEVELS * workMs;
-  const hasRun = await supportsRun(bin);
-  const ours: Runner = hasRun ? "run" : "script";
-  const runners: [Runner, number][] = [
-    [ours, trials],
-    ["polling", baselineTrials],
-    ["marker", baselineTrials],
-  ];
-  if (hasRun) runners.splice(1, 0, ["run-warm", trials], ["script", trials]);
-  const results = new Map<Runner, number[]>();
-  const breakdowns = new Map<Runner, Breakdown[]>();
+  const wanted = (runner: Runner) => options.runners === undefined || options.runners.includes(runner);
+  const fast = FAST.filter(wanted);
+  const slow = baselineTrials > 0 ? SLOW.filter(wanted) : [];
+  const hasMake = Bun.which("make") !== null;
+  const skipped: string[] = [];
+  if (!hasMake && fast.includes("make")) {
+    fast.splice(fast.indexOf("make"), 1);
+    skipped.push("GNU make is not installed (`apt-get install make`), so the make -j baseline was skipped.");
+  }
+  const trialsOf = new Map<Runner, Trial[]>();
   let round = 0;
-  for (const [runner, count] of runners) {
-    progress(`template: ${count} trials with ${describe(runner)}`);
-    for (let trial = 0; trial < count; trial++) {
-      // Unique per run of this section too: the agent is shared, and a unit that already completed would not wait.
-      const prefix = `w${workMs}t${round++}`;
-      const result = await runTemplate(runner, agent, bin, workMs, prefix);
-      results.set(runner, [...(results.get(runner) ?? []), result.wall]);
-      if (runner !== "polling" && runner !== "marker") {
-        const breakdown = await breakdownOf(agent, prefix, result, workMs);
-        breakdowns.set(runner, [...(breakdowns.get(runner) ?? []), breakdown]);
-      }
-    }
+  const once = async (runner: Runner) => {
+    // Unique per trial: the bench agent is shared, and a unit that already completed would not wait.
+    const prefix = `w${workMs}t${round++}`;
+    const result = await runTemplate(runner, { agent, bin, work, workMs, prefix });
+    trialsOf.set(runner, [...(trialsOf.get(runner) ?? []), result]);
+  };
+  progress(`template (${workMs} ms units): ${trials} rounds of ${fast.join(", ")}`);
+  for (let trial = 0; trial < trials; trial++) {
+    for (const runner of rotate(fast, trial)) await once(runner);
+  }
+  for (const runner of slow) {
+    progress(`template (${workMs} ms units): ${baselineTrials} trials of ${runner}`);
+    for (let trial = 0; trial < baselineTrials; trial++) await once(runner);
   }
 
-  const rows = runners.map(([runner]) => {
-    const s = summarize(results.get(runner) ?? []);
+  const runners = [...fast, ...slow];
+  const over = (runner: Runner) => summarize((trialsOf.get(runner) ?? []).map((t) => t.wall - ideal)).median;
+  const handoff = (runner: Runner) =>
+    summarize((trialsOf.get(runner) ?? []).map((t) => t.breakdown.handoffs / (TEMPLATE_LEVELS - 1))).median;
+  const rows = runners.map((runner) => {
+    const s = summarize((trialsOf.get(runner) ?? []).map((t) => t.wall));
     return [
       describe(runner),
       String(s.n),
@@ -68,59 +87,115 @@ export async function template({
       ratio(s.median / ideal),
     ];
   });
-  const best = summarize(results.get(ours) ?? []);
-  const polling = summarize(results.get("polling") ?? []);
-  const marker = summarize(results.get("marker") ?? []);
-  const overhead = (best.median - ideal) / ideal;
-  const headlines: Headline[] = [
-    {
-      figure: `template: 30 units in ${TEMPLATE_LEVELS} levels, ${workMs} ms of work each (${describe(ours)})`,
-      value: `${ms(best.median)}, overhead ${(100 * overhead).toFixed(1)}% of the ideal ${ms(ideal)}`,
-      target: `overhead < ${100 * TEMPLATE_TARGET}% of the ideal`,
-      baseline: `polling ${ms(polling.median)} (+${((100 * (polling.median - ideal)) / ideal).toFixed(0)}%); marker ${ms(marker.median)} (+${((100 * (marker.median - ideal)) / ideal).toFixed(0)}%)`,
-      met: overhead < TEMPLATE_TARGET,
-    },
-  ];
-  const breakdownRows = [...breakdowns].map(([runner, list]) => {
+  const breakdownRows = runners.map((runner) => {
+    const list = (trialsOf.get(runner) ?? []).map((t) => t.breakdown);
     const median = (pick: (b: Breakdown) => number) => ms(summarize(list.map(pick)).median);
     return [
       describe(runner),
       median((b) => b.launch),
-      median((b) => b.overruns),
       median((b) => b.handoffs),
+      median((b) => b.handoffs / (TEMPLATE_LEVELS - 1)),
+      median((b) => b.overruns),
       median((b) => b.exit),
       median((b) => b.launch + b.overruns + b.handoffs + b.exit),
     ];
   });
+
+  const headlines: Headline[] = [];
+  const makeOver = hasMake && fast.includes("make") ? over("make") : Number.NaN;
+  const makeBaseline = Number.isFinite(makeOver) ? `make -j: +${ms(makeOver)}` : "make not installed";
+  const pollingBaseline = slow.length
+    ? `; polling +${ms(over("polling"))}, marker files +${ms(over("marker"))}`
+    : "";
+  const title = `template: 30 units in ${TEMPLATE_LEVELS} levels x ${workMs} ms`;
+  if (workMs === 200) {
+    if (fast.includes("scripts")) {
+      headlines.push(
+        {
+          figure: `${title}, \`agent --scripts --exit-when-done\`, time over the ideal ${ms(ideal)}`,
+          value: `+${ms(over("scripts"))}`,
+          target: `<= make's +${SCRIPTS_OVER_MAKE_MS} ms`,
+          baseline: makeBaseline,
+          met: Number.isFinite(makeOver) ? over("scripts") <= makeOver + SCRIPTS_OVER_MAKE_MS : undefined,
+        },
+        {
+          figure: `${title}, \`agent --scripts\`: dependency exits -> dependent starts (per step of the critical chain)`,
+          value: ms(handoff("scripts")),
+          target: `<= ${ms(HANDOFF_TARGET_MS)}`,
+          baseline: Number.isFinite(makeOver) ? `make -j: ${ms(handoff("make"))}` : "make not installed",
+          met: handoff("scripts") <= HANDOFF_TARGET_MS,
+        },
+      );
+    }
+    if (fast.includes("run")) {
+      headlines.push({
+        figure: `${title}, 30 \`exp sync run\` processes, time over the ideal`,
+        value: `+${ms(over("run"))}`,
+        target: `<= +${ms(RUN_TARGET_MS)}`,
+        baseline: `${makeBaseline}${pollingBaseline}`,
+        met: over("run") <= RUN_TARGET_MS,
+      });
+    }
+    if (fast.includes("script")) {
+      headlines.push({
+        figure: `${title}, 30 want/start/complete scripts (the Coder way), time over the ideal`,
+        value: `+${ms(over("script"))}`,
+        target: `<= +${ms(SCRIPT_TARGET_MS)}`,
+        baseline: `${makeBaseline}${pollingBaseline}`,
+        met: over("script") <= SCRIPT_TARGET_MS,
+      });
+    }
+  } else {
+    const ours = fast.filter((r) => r !== "make");
+    headlines.push({
+      figure: `${title}, time over the ideal ${ms(ideal)}`,
+      value: ours.map((r) => `${shortName(r)} +${ms(over(r))}`).join("; "),
+      target: "(no target: the 200 ms template carries the targets)",
+      baseline: `${makeBaseline}${pollingBaseline}`,
+      met: undefined,
+    });
+  }
+
   const markdown = [
     `## 3. Realistic template, ${workMs} ms of work per unit`,
     "",
-    `30 units in ${TEMPLATE_LEVELS} levels (bench/template-dag.ts: clone, toolchains, database, migrations, IDE, apps);`,
-    `each unit's work is \`sleep ${workMs / 1000}\`. All 30 unit processes are spawned at once; the wall time runs from the`,
-    `first spawn to the last exit. The ideal is the critical path's summed work: ${TEMPLATE_LEVELS} x ${workMs} ms = ${ms(ideal)}.`,
+    `30 units in ${TEMPLATE_LEVELS} levels (bench/template-dag.ts: clone, toolchains, database, migrations, IDE, apps).`,
+    `Every unit's work is the same program, ${work.describe}: it stamps its start and end`,
+    `(microseconds) and sleeps ${workMs} ms in between. The wall time runs from the first spawn to the last`,
+    `exit; the ideal is the critical path's summed work, ${TEMPLATE_LEVELS} x ${workMs} ms = ${ms(ideal)}.`,
+    `The fast runners run in ${trials} interleaved rounds (each round runs each once, in a rotating order), so`,
+    "drift in the machine's load hits them alike; the polling baselines run after them.",
     "",
-    ...runners.map(
-      ([runner]) => `- ${describe(runner)}: \`${scriptFor(runner, "U", ["D1", "D2"], workMs).trim()}\``,
+    ...runners.map((runner) => `- ${describe(runner)}: ${howItRuns(runner, workMs)}`),
+    ...skipped.map((line) => `- ${line}`),
+    "",
+    table(["runner", "trials", "median wall", "max wall", "over the ideal (median)", "vs ideal"], rows),
+    "",
+    ...headlines.map(
+      (h) => `- ${h.figure}: ${h.value} (target ${h.target}; ${h.baseline}): ${verdict(h.met)}`,
     ),
     "",
-    table(["runner", "trials", "median wall", "max wall", "overhead (median)", "vs ideal"], rows),
-    "",
-    `Target: overhead under ${100 * TEMPLATE_TARGET}% of the ideal: ${verdict(overhead < TEMPLATE_TARGET)}.`,
-    "",
-    "Where the unitsync overhead goes, from the agent's own times (`GET /v1/snapshot`, millisecond resolution),",
-    "along the critical chain (back from the unit that completed last, through the dependency that completed",
-    "last at each step): launch is the first spawn (with waiting clients: the gate's completion) to the",
-    "chain's first unit started (30 clients start at once); overruns are each chain unit's completed - started - work (spawning the work, reporting the",
-    "completion); hand-offs are each chain unit's started - its dependency's completed (the wake-up); exit is",
-    "the last completion to the last process exit. Together they make the time over the ideal.",
+    "Where the time over the ideal goes, from the work program's own stamps along the critical chain",
+    "(back from the unit that ended last, through the dependency that ended last at each step):",
+    "launch is the first spawn (with waiting clients: the gate's completion) to the chain's first unit",
+    "starting its work; a hand-off is a dependency's work ending to its dependent's work starting (the",
+    "dependency's exit, the runner noticing it and recording the completion, waking and spawning the",
+    `dependent), over the ${TEMPLATE_LEVELS - 1} steps of the chain; overruns are the sleeps' own lateness; exit is the last`,
+    "unit's work ending to the last process exiting. Medians of each column over the trials (so the columns",
+    "need not add up exactly to the total, itself a median).",
     "",
     table(
-      ["runner", "launch", "overruns (sum)", "hand-offs (sum)", "exit", "total over the ideal"],
+      [
+        "runner",
+        "launch",
+        "hand-offs (sum)",
+        "per hand-off",
+        "overruns (sum)",
+        "exit",
+        "total over the ideal",
+      ],
       breakdownRows,
     ),
-    hasRun
-      ? ""
-      : "\n`run` was not available in this build, so unitsync ran as a want/start/complete shell script.",
   ].join("\n");
   return { headlines, markdown };
 }
@@ -129,6 +204,10 @@ export async function template({
 
 function describe(runner: Runner): string {
   switch (runner) {
+    case "make":
+      return "GNU `make -j` (baseline)";
+    case "scripts":
+      return "unitsync `agent --scripts --exit-when-done`";
     case "run":
       return "unitsync `run`";
     case "run-warm":
@@ -142,19 +221,24 @@ function describe(runner: Runner): string {
   }
 }
 
-async function supportsRun(bin: string): Promise<boolean> {
-  const proc = Bun.spawn([bin, "exp", "sync", "run", "--help"], {
-    env: benchEnv(),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
-  return code === 0 && out.includes("--want");
+function shortName(runner: Runner): string {
+  return runner === "scripts" ? "agent --scripts" : runner === "script" ? "want/start/complete" : runner;
 }
 
-/** The shell script of one unit; $BIN, $SOCK and $DIR come from the environment. */
+function howItRuns(runner: Runner, workMs: number): string {
+  switch (runner) {
+    case "make":
+      return `\`make -s -j -f Makefile all\`, one target per unit, its prerequisites the unit's dependencies, its recipe the unit's script file (the same files as \`agent --scripts\`, whose first line is \`#!$WORK ${workMs}\`), which make executes directly, without a shell`;
+    case "scripts":
+      return `\`"$BIN" agent --scripts DIR --exit-when-done --socket-path "$SOCK"\` over those 30 files, each with \`# unitsync: unit=U\` and \`# unitsync: want=D1,D2\` headers`;
+    default:
+      return `\`${scriptFor(runner, "U", ["D1", "D2"], workMs).trim()}\`, 30 of them launched at once with \`sh -c\``;
+  }
+}
+
+/** The shell script of one unit; $BIN, $SOCK, $DIR and $WORK come from the environment. */
 function scriptFor(runner: Runner, unit: string, deps: readonly string[], workMs: number): string {
-  const work = `sleep ${workMs / 1000}`;
+  const work = `"$WORK" ${workMs} ${unit}`;
   const sync = `"$BIN" exp sync`;
   const sock = '--socket-path "$SOCK"';
   const want = deps.length > 0 ? `${sync} want ${unit} ${deps.join(" ")} ${sock} >/dev/null && ` : "";
@@ -171,93 +255,78 @@ function scriptFor(runner: Runner, unit: string, deps: readonly string[], workMs
       );
     case "marker":
       return `${deps.map((d) => `while [ ! -f "$DIR/${d}" ]; do sleep 1; done; `).join("")}${work} && touch "$DIR/${unit}"`;
+    default:
+      throw new Error(`${runner} does not run as shell scripts`);
   }
 }
 
 /** Where one trial's time over the ideal went, along its critical chain (see the section text). */
 interface Breakdown {
   launch: number;
-  overruns: number;
   handoffs: number;
+  overruns: number;
   exit: number;
-}
-
-interface SnapshotUnit {
-  unit_name: string;
-  depends_on: string[];
-  times: { started_at?: string; finished_at?: string };
-}
-
-/**
- * The agent's view of one trial: the critical chain is found backwards from the unit that completed
- * last, through the dependency that completed last at each step; its time over the ideal splits
- * exactly into launch, overruns, hand-offs and exit.
- */
-async function breakdownOf(
-  agent: BenchAgent,
-  prefix: string,
-  trial: Trial,
-  workMs: number,
-): Promise<Breakdown> {
-  const snapshot = (await agent.get("/snapshot")) as { units: SnapshotUnit[] };
-  const units = new Map(
-    snapshot.units
-      .filter((unit) => unit.unit_name.startsWith(`${prefix}.`) && unit.unit_name !== `${prefix}.gate`)
-      .map((unit) => [unit.unit_name, unit]),
-  );
-  const at = (iso: string | undefined) => (iso === undefined ? Number.NaN : Date.parse(iso));
-  const finished = (name: string) => at(units.get(name)?.times.finished_at);
-  let current = [...units.keys()].reduce((a, b) => (finished(b) > finished(a) ? b : a));
-  const exit = trial.spawnedAt + trial.wall - finished(current);
-  let overruns = 0;
-  let handoffs = 0;
-  for (;;) {
-    const unit = units.get(current) as SnapshotUnit;
-    const started = at(unit.times.started_at);
-    overruns += finished(current) - started - workMs;
-    const deps = unit.depends_on.filter((dep) => units.has(dep));
-    if (deps.length === 0) return { launch: started - trial.spawnedAt, overruns, handoffs, exit };
-    const last = deps.reduce((a, b) => (finished(b) > finished(a) ? b : a));
-    handoffs += started - finished(last);
-    current = last;
-  }
 }
 
 interface Trial {
   wall: number;
-  /** Date.now() at the first spawn, to line up with the agent's times. */
-  spawnedAt: number;
+  breakdown: Breakdown;
 }
 
-async function runTemplate(
-  runner: Runner,
-  agent: BenchAgent,
-  bin: string,
-  workMs: number,
-  prefix: string,
-): Promise<Trial> {
+interface TrialContext {
+  agent: BenchAgent;
+  bin: string;
+  work: Work;
+  workMs: number;
+  prefix: string;
+}
+
+async function runTemplate(runner: Runner, context: TrialContext): Promise<Trial> {
+  const { agent, bin, work, workMs, prefix } = context;
   const dir = mkdtempSync("/tmp/us-tpl-");
-  const name = (unit: string) => `${prefix}.${unit}`;
-  const env = benchEnv({ BIN: bin, SOCK: agent.socket, DIR: dir });
-  // Warm: every first-level unit also waits on a gate, opened once all 30 clients are waiting.
+  const log = join(dir, "work.log");
+  // make and `agent --scripts` run on their own (no shared agent), so their units keep plain names.
+  const own = runner === "make" || runner === "scripts";
+  const name = (unit: string) => (own ? unit : `${prefix}.${unit}`);
+  const env = benchEnv({ BIN: bin, SOCK: agent.socket, DIR: dir, WORK: work.path, WORK_LOG: log });
+  for (const key of ["MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"]) delete env[key];
   const warm = runner === "run-warm";
   const gate = name("gate");
   const depsOf = (unit: TemplateUnit) => (warm && unit.deps.length === 0 ? [gate] : unit.deps.map(name));
   try {
+    let argvs: string[][];
+    if (own) {
+      const scripts = join(dir, "scripts");
+      writeScripts(scripts, work, workMs);
+      argvs = [
+        runner === "make"
+          ? ["make", "-s", "-j", "--no-print-directory", "-f", writeMakefile(dir, scripts), "all"]
+          : [
+              bin,
+              "agent",
+              "--scripts",
+              scripts,
+              "--exit-when-done",
+              "--socket-path",
+              join(dir, "agent.sock"),
+            ],
+      ];
+    } else {
+      argvs = TEMPLATE.map((unit) => ["sh", "-c", scriptFor(runner, name(unit.name), depsOf(unit), workMs)]);
+    }
     if (warm) await agent.post("/start", { unit: gate, timeout_ms: 0 });
-    let spawnedAt = Date.now();
+    let spawnedAt = now();
     let started = performance.now();
-    const procs = TEMPLATE.map((unit: TemplateUnit) =>
-      Bun.spawn(["sh", "-c", scriptFor(runner, name(unit.name), depsOf(unit), workMs)], {
-        env,
-        stdin: "ignore",
-        stdout: "ignore",
-        stderr: "pipe",
-      }),
+    const procs = argvs.map((argv) =>
+      Bun.spawn(argv, { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" }),
+    );
+    // Drained while they run: a full pipe would stall the process writing to it.
+    const outputs = procs.map((proc) =>
+      Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]),
     );
     if (warm) {
       await waitForWaiters(agent, TEMPLATE.length);
-      spawnedAt = Date.now();
+      spawnedAt = now();
       started = performance.now();
       await agent.post("/complete", { unit: gate });
     }
@@ -265,15 +334,83 @@ async function runTemplate(
     const wall = performance.now() - started;
     const failed = codes.findIndex((code) => code !== 0);
     if (failed >= 0) {
-      const stderr = await new Response(procs[failed]?.stderr).text();
+      const [stdout, stderr] = await (outputs[failed] as Promise<[string, string]>);
       throw new Error(
-        `template (${runner}): unit ${TEMPLATE[failed]?.name} exited ${codes[failed]}: ${stderr}`,
+        `template (${runner}): ${argvs[failed]?.join(" ")} exited ${codes[failed]}: ${stdout}${stderr}`,
       );
     }
-    return { wall, spawnedAt };
+    await Promise.all(outputs);
+    const stamps = new Map<string, Stamp>();
+    for (const [unit, stamp] of readStamps(log))
+      stamps.set(own ? unit : unit.slice(prefix.length + 1), stamp);
+    return { wall, breakdown: breakdownOf(stamps, spawnedAt, spawnedAt + wall, workMs) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Milliseconds since the epoch with sub-millisecond precision, the clock of the work's stamps. */
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The 30 unit scripts: the work program as their interpreter, the dependencies in their headers. */
+function writeScripts(dir: string, work: Work, workMs: number): void {
+  mkdirSync(dir);
+  for (const unit of TEMPLATE) {
+    const file = join(dir, unit.name);
+    const headers = [
+      `# unitsync: unit=${unit.name}`,
+      ...(unit.deps.length ? [`# unitsync: want=${unit.deps.join(",")}`] : []),
+    ];
+    writeFileSync(file, `#!${work.path} ${workMs}\n${headers.join("\n")}\n`);
+    chmodSync(file, 0o755);
+  }
+}
+
+/** The same DAG as a Makefile: a phony target per unit whose recipe executes the unit's script. */
+function writeMakefile(dir: string, scripts: string): string {
+  const names = TEMPLATE.map((unit) => unit.name).join(" ");
+  const rules = TEMPLATE.map(
+    (unit) => `${unit.name}:${unit.deps.map((dep) => ` ${dep}`).join("")}\n\t@${join(scripts, unit.name)}\n`,
+  );
+  const file = join(dir, "Makefile");
+  writeFileSync(file, `.PHONY: all ${names}\nall: ${names}\n${rules.join("")}`);
+  return file;
+}
+
+/** Splits the time over the ideal along the critical chain, from the work's stamps. */
+function breakdownOf(
+  stamps: Map<string, Stamp>,
+  spawnedAt: number,
+  exitedAt: number,
+  workMs: number,
+): Breakdown {
+  const byName = new Map(TEMPLATE.map((unit) => [unit.name, unit]));
+  const stamp = (unit: string) => {
+    const found = stamps.get(unit);
+    if (!found || !Number.isFinite(found.start) || !Number.isFinite(found.end))
+      throw new Error(`template: no work stamps for unit ${unit}`);
+    return found;
+  };
+  let current = TEMPLATE.reduce((a, b) => (stamp(b.name).end > stamp(a.name).end ? b : a)).name;
+  const exit = exitedAt - stamp(current).end;
+  let handoffs = 0;
+  let overruns = 0;
+  for (;;) {
+    const { start, end } = stamp(current);
+    overruns += end - start - workMs;
+    const deps = byName.get(current)?.deps ?? [];
+    if (deps.length === 0) return { launch: start - spawnedAt, handoffs, overruns, exit };
+    const last = deps.reduce((a, b) => (stamp(b).end > stamp(a).end ? b : a));
+    handoffs += start - stamp(last).end;
+    current = last;
+  }
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
 async function waitForWaiters(agent: BenchAgent, count: number): Promise<void> {

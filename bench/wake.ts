@@ -3,8 +3,10 @@
  * moment the waiting `start` process has exited. Beside it, in the same run: a client that polls
  * readiness every second (Coder's `exp sync start` behaviour, modelled as a shell loop over
  * `status -o json` followed by `start`), and the marker-file loop it replaces
- * (`while [ ! -f marker ]; do sleep 1; done`, released by `touch marker`).
+ * (`while [ ! -f marker ]; do sleep 1; done`, released by `touch marker`). Where s6 is installed,
+ * the event-driven wait of a supervision suite written in C: `s6-svwait -u` released by `s6-svc -u`.
  */
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seededRandom } from "../test/_random.ts";
 import type { BenchAgent } from "./lib/agent.ts";
@@ -104,6 +106,8 @@ export async function wakeLatency({
     }),
   );
 
+  const s6 = await s6Trials(dir, trials);
+
   const ours = summarize(latency);
   const cost = summarize(completeCost);
   const above = summarize(aboveComplete);
@@ -115,14 +119,16 @@ export async function wakeLatency({
       figure: "wake latency: `complete` called -> waiting `start` exited",
       value: `median ${ms(ours.median)}, p99 ${ms(ours.p99)}`,
       target: `median <= \`complete\`'s own cost + ${WAKE_TARGET_MS} ms`,
-      baseline: `polling client ${ms(poll.median)} (${ratio(poll.median / ours.median)}); marker file ${ms(mark.median)} (${ratio(mark.median / ours.median)})`,
+      baseline: `polling client ${ms(poll.median)} (${ratio(poll.median / ours.median)}); marker file ${ms(mark.median)} (${ratio(mark.median / ours.median)})${s6.skipped ? "" : `; s6-svwait ${ms(summarize(s6.latency).median)}`}`,
       met: excess <= WAKE_TARGET_MS,
     },
     {
       figure: "wake latency minus the `complete` process's own cost",
       value: `${ms(excess)} (median latency - median \`complete\` cost ${ms(cost.median)})`,
       target: `< ${WAKE_TARGET_MS} ms`,
-      baseline: `polling client ${ms(poll.median - cost.median)}`,
+      baseline: s6.skipped
+        ? `polling client ${ms(poll.median - cost.median)}; s6: ${s6.skipped}`
+        : `s6-svwait minus s6-svc's own cost: ${ms(summarize(s6.latency).median - summarize(s6.release).median)}; polling client ${ms(poll.median - cost.median)}`,
       met: excess <= WAKE_TARGET_MS,
     },
   ];
@@ -136,7 +142,10 @@ export async function wakeLatency({
     "random 1-2 s so that the release falls at a random phase of the one-second loop:",
     "",
     "- polling client (Coder's behaviour): `until unitsync exp sync status U -o json | grep -q '\"is_ready\": true'; do sleep 1; done; exec unitsync exp sync start U`, released by `complete` of the dependency;",
-    "- marker file: `while [ ! -f marker ]; do sleep 1; done`, released by `touch marker`.",
+    "- marker file: `while [ ! -f marker ]; do sleep 1; done`, released by `touch marker`;",
+    s6.skipped
+      ? `- s6-svwait: skipped, ${s6.skipped}.`
+      : `- s6 (event-driven, in C): \`s6-svwait -u svc\` on a service supervised by \`s6-supervise\` that starts down, released by \`s6-svc -u svc\`; ${trials} trials one at a time, each begun once s6-svwait has subscribed (its fifo is in svc/event/), the service taken down again between trials.`,
     "",
     "Latency is measured from the spawn of the releasing process to the exit of the waiting one.",
     "",
@@ -176,6 +185,7 @@ export async function wakeLatency({
           ms(mark.max),
           ratio(mark.median / ours.median),
         ],
+        ...s6Rows(s6, ours.median),
       ],
     ),
     "",
@@ -185,6 +195,100 @@ export async function wakeLatency({
 }
 
 // --- internal ---
+
+interface S6Result {
+  latency: number[];
+  release: number[];
+  /** Why the s6 baseline did not run, if it did not. */
+  skipped?: string;
+}
+
+function s6Rows(s6: S6Result, ours: number): string[][] {
+  if (s6.skipped) return [];
+  const wait = summarize(s6.latency);
+  const release = summarize(s6.release);
+  return [
+    [
+      "`s6-svwait -u` (s6, event-driven)",
+      ms(wait.median),
+      ms(wait.p99),
+      ms(wait.min),
+      ms(wait.max),
+      ratio(wait.median / ours),
+    ],
+    [
+      "the `s6-svc -u` process itself",
+      ms(release.median),
+      ms(release.p99),
+      ms(release.min),
+      ms(release.max),
+      "-",
+    ],
+  ];
+}
+
+/** `s6-svwait -u` released by `s6-svc -u`, one trial at a time, on a supervised service that starts down. */
+async function s6Trials(dir: string, trials: number): Promise<S6Result> {
+  const tools = ["s6-supervise", "s6-svc", "s6-svwait"];
+  const missing = tools.filter((tool) => Bun.which(tool) === null);
+  if (missing.length > 0) {
+    return {
+      latency: [],
+      release: [],
+      skipped: `s6 is not installed (${missing.join(", ")} not found; \`apt-get install s6\`)`,
+    };
+  }
+  progress(`wake latency: ${trials} s6-svwait trials, one at a time`);
+  const svc = join(dir, "s6-svc");
+  mkdirSync(svc, { recursive: true });
+  writeFileSync(join(svc, "run"), "#!/bin/sh\nexec sleep 3600\n");
+  chmodSync(join(svc, "run"), 0o755);
+  writeFileSync(join(svc, "down"), "");
+  const supervise = Bun.spawn(["s6-supervise", svc], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  const run = async (cmd: string[]) => {
+    const proc = Bun.spawn(cmd, { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}: ${stderr}`);
+    return performance.now();
+  };
+  const subscribers = () => (existsSync(join(svc, "event")) ? readdirSync(join(svc, "event")).length : 0);
+  const until = async (what: string, ready: () => boolean) => {
+    const deadline = Date.now() + 10_000;
+    while (!ready()) {
+      if (Date.now() > deadline) throw new Error(`s6 baseline: ${what} within 10 s`);
+      await Bun.sleep(1); // poll interval while s6 sets up; bounded by the deadline above
+    }
+  };
+  const latency: number[] = [];
+  const release: number[] = [];
+  try {
+    await until("s6-supervise did not start", () => existsSync(join(svc, "supervise", "status")));
+    for (let trial = 0; trial < trials; trial++) {
+      const before = subscribers();
+      const waiter = Bun.spawn(["s6-svwait", "-u", svc], {
+        stdin: "ignore",
+        stdout: "ignore",
+        stderr: "ignore",
+      });
+      const exited = waiter.exited.then((code) => {
+        if (code !== 0) throw new Error(`s6-svwait -u exited ${code}`);
+        return performance.now();
+      });
+      await until("s6-svwait did not subscribe", () => subscribers() > before);
+      const t0 = performance.now();
+      const [released, woke] = await Promise.all([run(["s6-svc", "-u", svc]), exited]);
+      latency.push(woke - t0);
+      release.push(released - t0);
+      await run(["s6-svc", "-d", svc]);
+      await run(["s6-svwait", "-d", svc]);
+      await until("the last waiter's fifo was not removed", () => subscribers() === 0);
+    }
+  } finally {
+    supervise.kill("SIGTERM");
+    await supervise.exited;
+  }
+  return { latency, release };
+}
 
 /** Declares `unit` -> `dep` and starts `dep`, as the dependency's own script would have. */
 async function prepare(agent: BenchAgent, unit: string, dep: string): Promise<void> {

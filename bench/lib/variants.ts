@@ -38,6 +38,11 @@ export async function buildFloor(): Promise<Variant> {
   return compile("floor", resolve(ROOT, "bench/floor.ts"), { minify: true });
 }
 
+/** Compiles bench/floor-run.ts, which only runs its arguments as a command, like the floor. */
+export async function buildRunFloor(): Promise<Variant> {
+  return compile("floor-run", resolve(ROOT, "bench/floor-run.ts"), { minify: true });
+}
+
 /** Compiles src/main.ts with each of VARIANTS' option sets. */
 export async function buildVariants(): Promise<Variant[]> {
   const built: Variant[] = [];
