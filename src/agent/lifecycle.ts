@@ -9,7 +9,6 @@ import { type RunReport, ScriptRunner } from "./scripts/runner.ts";
 import { exitStatusOf, renderSummary, summaryJson } from "./scripts/summary.ts";
 import { startAgent } from "./server.ts";
 import { openSharedUnits, type SharedAgentUnits, type StoreConfig } from "./store/config.ts";
-import { createUnits, type LocalUnits } from "./units.ts";
 
 /** What `unitsync agent` was asked to do, its flags already parsed and checked. */
 export interface AgentRunOptions {
@@ -46,14 +45,12 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
     return ExitCode.ok;
   }
   // Every header mistake is reported before the socket is bound or anything runs.
-  const scripts = options.scripts && loadScripts(options.scripts, log);
+  const scripts = options.scripts && loadScripts(options.scripts, log, options.store !== undefined);
 
   const { socketPath } = options;
   // Listen for signals first: as PID 1, a signal without a handler would be ignored by the kernel.
   const signals = watchSignals();
   let agent: Awaited<ReturnType<typeof startAgent>>;
-  // The in-memory units, for the script runner; a shared store's units answer through the store.
-  let local: LocalUnits | undefined;
   let shared: SharedAgentUnits | undefined;
   try {
     // Join the store before binding: an agent that cannot reach it never answers a client.
@@ -62,8 +59,13 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
         level === "info" ? log.info(message) : log.warn(message),
       );
       log.info(`sharing the graph through ${shared.units.info().store.url}`);
-    } else local = createUnits();
-    agent = await startAgent({ socketPath, version: pkg.version, log, units: shared?.units ?? local });
+    }
+    agent = await startAgent({
+      socketPath,
+      version: pkg.version,
+      log,
+      ...(shared && { units: shared.units }),
+    });
   } catch (error) {
     await shared?.close();
     signals.dispose();
@@ -81,7 +83,7 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
       const { exitWhenDone, timeoutMs } = options.scripts;
       const logDir = options.scripts.logDir ?? defaultLogDir(socketPath);
       runner = new ScriptRunner({
-        units: local as LocalUnits,
+        units: agent.units,
         scripts,
         socketPath,
         logDir,
@@ -129,9 +131,9 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 
 /** Finds the scripts and reads their headers; every problem is printed, then the agent exits 2. */
-function loadScripts({ dirs, files }: ScriptsOptions, log: AgentLog): PlannedScript[] {
+function loadScripts({ dirs, files }: ScriptsOptions, log: AgentLog, shared: boolean): PlannedScript[] {
   const found = discoverScripts(dirs, files);
-  const plan = planScripts(found.sources);
+  const plan = planScripts(found.sources, { shared });
   for (const warning of [...found.warnings, ...plan.warnings]) log.warn(warning);
   const errors = [...found.errors, ...plan.errors];
   if (errors.length > 0) {

@@ -98,11 +98,6 @@ export default defineCommand({
       );
     }
     const store = storeConfig(args);
-    if (store && withScripts) {
-      throw usageError(
-        "--scripts and --script do not work with --store yet; run the scripts with `unitsync exp sync run`",
-      );
-    }
     process.exitCode = await runAgent({
       socketPath: resolveSocketPath(args["socket-path"]),
       serve,

@@ -4,6 +4,7 @@
  * rule holds across agents, and every fault of the store ends in a clear answer.
  */
 import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { background } from "../_background.ts";
 import { type AgentProcess, startAgent, sync, waitFor } from "../_helpers.ts";
@@ -47,6 +48,29 @@ describe.skipIf(missing("redis-server"))("agents sharing one graph through Redis
       { unit_name: "app", status: "started", is_ready: true },
       { unit_name: "db", status: "completed", is_ready: true },
     ]);
+  });
+
+  test("wait on C ends when units complete on A and B; events on C show the changes made elsewhere", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    const { a, b, c } = agents;
+    const waiting = background(["exp", "sync", "wait", "x", "y", "--socket-path", c.socket]);
+    await waitFor("C's wait to be held", async () => {
+      const ping = await (await fetch("http://unitsync/v1/ping", { unix: c.socket })).json();
+      return ping.waiters === 1;
+    });
+    await sync(a.socket, "start", "x");
+    await sync(a.socket, "complete", "x");
+    await sync(b.socket, "start", "y");
+    await sync(b.socket, "complete", "y");
+    expect((await waiting.done).exitCode).toBe(0);
+    const events = await sync(c.socket, "events", "-o", "json");
+    expect(
+      events.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line).type),
+    ).toEqual(["registered", "started", "completed", "registered", "started", "completed"]);
   });
 
   test("the two halves of a cycle from two agents at once: exactly one is refused, naming the cycle", async () => {
@@ -163,6 +187,44 @@ describe.skipIf(missing("redis-server"))("agents sharing one graph through Redis
       return r.exitCode === 3 ? r : undefined;
     });
     expect(list.stderr).toContain("was reset (restarted empty or flushed)");
+  });
+});
+
+describe.skipIf(missing("redis-server"))("agent --scripts over a shared store", () => {
+  test("a script on host B waits for a script on host A; a failure on A stops B's dependent", async () => {
+    await using redis = await startRedis();
+    const dirA = join(redis.dir, "a.d");
+    const dirB = join(redis.dir, "b.d");
+    for (const dir of [dirA, dirB]) mkdirSync(dir);
+    const script = (dir: string, name: string, body: string) =>
+      writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    script(dirA, "db.sh", "echo db ready");
+    script(dirA, "broken.sh", "exit 3");
+    script(dirB, "app.sh", "# unitsync: want=db\necho app ran");
+    script(dirB, "after-broken.sh", "# unitsync: want=broken\necho never");
+    const agent = (name: string, dir: string) =>
+      background([
+        "agent",
+        "--socket-path",
+        join(redis.dir, `${name}.sock`),
+        "--store",
+        redis.url,
+        ...LEASE,
+        "--scripts",
+        dir,
+        "--exit-when-done",
+      ]);
+    // B first: its scripts wait for units that only A's scripts provide.
+    const b = agent("b", dirB);
+    await b.saw("running 2 scripts");
+    const a = agent("a", dirA);
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    expect(ra.exitCode).toBe(1);
+    expect(rb.exitCode).toBe(1);
+    expect(rb.stderr).toContain("[app] app ran");
+    expect(rb.stderr).not.toContain("never");
+    expect(rb.stderr).toMatch(/after-broken\s+not run\s/);
+    expect(rb.stderr).toContain("dependency failed: after-broken -> broken: broken failed: exit status 3");
   });
 });
 

@@ -119,9 +119,11 @@ export function parseHeader(text: string): ParsedHeader {
 /**
  * Turns the scripts found into a plan, or reports every mistake before anything runs: header
  * syntax, invalid or duplicate unit names, a file that cannot be executed directly, a `want` on a
- * unit no script provides (nothing would ever complete it), and cycles among the scripts.
+ * unit no script provides (nothing would ever complete it), and cycles among the scripts. With
+ * `shared` (the graph is shared with other agents through a store) a unit no script here provides
+ * may be provided by another host's scripts, so such a `want` is allowed.
  */
-export function planScripts(sources: readonly ScriptSource[]): ScriptPlan {
+export function planScripts(sources: readonly ScriptSource[], { shared = false } = {}): ScriptPlan {
   const errors: string[] = [];
   const warnings: string[] = [];
   const scripts: PlannedScript[] = [];
@@ -158,7 +160,7 @@ export function planScripts(sources: readonly ScriptSource[]): ScriptPlan {
 
   for (const script of scripts) {
     for (const want of script.wants) {
-      if (!byUnit.has(want)) {
+      if (!shared && !byUnit.has(want)) {
         errors.push(
           `${script.path}: wants "${want}", which no script provides, so "${script.unit}" could never run`,
         );

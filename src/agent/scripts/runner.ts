@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { compareNames, type Millis } from "../../graph/index.ts";
 import type { AgentLog } from "../log.ts";
-import { type Answer, type LocalUnits, Refusal, type Started } from "../units.ts";
+import { type Answer, type Awaitable, Refusal, type Started, type Units } from "../units.ts";
 import type { PlannedScript } from "./headers.ts";
 import { LineSplitter, logFileFor, type OutputSink, type StreamName } from "./output.ts";
 
@@ -32,7 +32,8 @@ export interface RunReport {
 }
 
 export interface RunnerOptions {
-  units: LocalUnits;
+  /** In memory (every answer at once) or shared through a store (answers are promises). */
+  units: Units;
   scripts: readonly PlannedScript[];
   socketPath: string;
   logDir: string;
@@ -64,6 +65,8 @@ export class ScriptRunner {
   readonly #pids = new Set<number>();
   readonly #readers = new Set<{ cancel(): Promise<void> }>();
   readonly #done = Promise.withResolvers<RunReport>();
+  /** Completions and failures a shared store has not answered yet: the run is done once they are. */
+  readonly #inflight = new Set<Promise<void>>();
   #started: Millis = 0;
   #timer: Timer | undefined;
   #timedOut = false;
@@ -89,17 +92,25 @@ export class ScriptRunner {
     const { units, logDir, timeoutMs } = this.#options;
     this.#started = units.now();
     mkdirSync(logDir, { recursive: true, mode: 0o700 });
-    Promise.all(this.#runs.map((run) => run.promise)).then(() => this.#finish());
+    Promise.all(this.#runs.map((run) => run.promise))
+      .then(() => Promise.all(this.#inflight))
+      .then(() => this.#finish());
     // Declare every edge before anything runs, so no script can start ahead of a dependency.
+    const declared: Promise<void>[] = [];
     for (const run of this.#runs) {
-      try {
-        units.want(run.script.unit, run.script.wants);
-      } catch (error) {
-        this.#settleNotRun(run, "failed", (error as Error).message);
-      }
+      const later = attempt(
+        () => units.want(run.script.unit, run.script.wants),
+        () => {},
+        (error) => this.#settleNotRun(run, "failed", error.message),
+      );
+      if (later) declared.push(later);
     }
     if (timeoutMs) this.#timer = setTimeout(() => this.#abort("timeout", "timeout"), timeoutMs);
-    for (const run of this.#runs) if (!run.result) this.#launch(run);
+    const launch = () => {
+      for (const run of this.#runs) if (!run.result) this.#launch(run);
+    };
+    if (declared.length === 0) launch();
+    else Promise.all(declared).then(launch);
   }
 
   /**
@@ -126,19 +137,27 @@ export class ScriptRunner {
 
   /** Asks to start the unit; runs the script at once if it is ready, or when it becomes ready. */
   #launch(run: Run): void {
-    const { units, log } = this.#options;
-    const { unit, path } = run.script;
+    const { units } = this.#options;
+    const { unit } = run.script;
     run.requestedAt = units.now();
     run.cancelWait = new AbortController();
-    let answer: Answer<Started>;
-    try {
-      answer = units.start({ unit, signal: run.cancelWait.signal });
-    } catch (error) {
-      // A dependency that failed already, or a refused start (e.g. started through the socket).
-      const outcome = error instanceof Refusal && error.code === "dependency_failed" ? "not run" : "failed";
-      this.#settleNotRun(run, outcome, (error as Error).message);
-      return;
-    }
+    attempt(
+      () => units.start({ unit, signal: run.cancelWait?.signal as AbortSignal }),
+      (answer) => {
+        if (!run.result) this.#onStartAnswer(run, answer);
+      },
+      (error) => {
+        // A dependency that failed already, or a refused start (e.g. started through the socket).
+        if (!run.result)
+          this.#settleNotRun(run, error.code === "dependency_failed" ? "not run" : "failed", error.message);
+      },
+    );
+  }
+
+  /** Runs the script now that its start is granted, or once its wait ends. */
+  #onStartAnswer(run: Run, answer: Answer<Started>): void {
+    const { units, log } = this.#options;
+    const { unit, path } = run.script;
     if (answer.kind === "done") {
       this.#spawn(run, answer.value.at);
       return;
@@ -243,12 +262,13 @@ export class ScriptRunner {
         return;
       }
       if (status !== "completed") {
-        try {
-          units.complete(unit);
-        } catch (error) {
-          if (!(error instanceof Refusal)) throw error;
-          log.warn(`unit "${unit}": ${error.message}`);
-        }
+        this.#track(
+          attempt(
+            () => units.complete(unit),
+            () => {},
+            (error) => log.warn(`unit "${unit}": ${error.message}`),
+          ),
+        );
       }
       run.result = this.#result(run, "completed");
       return;
@@ -285,12 +305,19 @@ export class ScriptRunner {
   #failUnit(unit: string, reason: string): void {
     const { units, log } = this.#options;
     if (units.stateOf(unit).status === "failed") return;
-    try {
-      units.fail(unit, reason);
-    } catch (error) {
-      if (!(error instanceof Refusal)) throw error;
-      log.warn(`unit "${unit}": ${error.message}`);
-    }
+    this.#track(
+      attempt(
+        () => units.fail(unit, reason),
+        () => {},
+        (error) => log.warn(`unit "${unit}": ${error.message}`),
+      ),
+    );
+  }
+
+  #track(later: Promise<void> | undefined): void {
+    if (!later) return;
+    this.#inflight.add(later);
+    later.finally(() => this.#inflight.delete(later));
   }
 
   /** Timeout or signal: gives up on waiting scripts and terminates running ones. */
@@ -360,6 +387,31 @@ interface Run {
   stopReason?: string;
   killTimer?: Timer;
   result?: ScriptResult;
+}
+
+/**
+ * Calls a unit operation that answers at once (in memory: no tick in between, as before) or later
+ * (a shared store). A Refusal goes to `refused` either way; undefined when it answered at once.
+ */
+function attempt<T>(
+  call: () => Awaitable<T>,
+  answered: (value: T) => void,
+  refused: (error: Refusal) => void,
+): Promise<void> | undefined {
+  const onError = (error: unknown) => {
+    if (!(error instanceof Refusal)) throw error;
+    refused(error);
+  };
+  let value: Awaitable<T>;
+  try {
+    value = call();
+  } catch (error) {
+    onError(error);
+    return undefined;
+  }
+  if (value instanceof Promise) return value.then(answered, onError);
+  answered(value);
+  return undefined;
 }
 
 /** Signals a script's whole process group; it may be gone already. */
