@@ -10,9 +10,9 @@ import {
   type Outcome,
 } from "../graph/index.ts";
 import type { ErrorCode, ListResponse, SnapshotResponse, StatusResponse } from "../protocol/schemas.ts";
+import { snapshot, statusOf, summaryOf } from "./answers.ts";
 import type { EventLog } from "./events.ts";
 import { AgentState, type WaitEnd, type WaiterSpec } from "./state.ts";
-import { snapshot, statusOf, summaryOf } from "./views.ts";
 
 /**
  * A refused unit operation: a protocol error code, a one-line message, and for "dependency_failed"

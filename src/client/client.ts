@@ -14,7 +14,7 @@ import {
   type WantResponse,
   WantResponseSchema,
 } from "../protocol/responses.ts";
-import type { Event, SnapshotResponse } from "../protocol/views.ts";
+import type { Event, SnapshotResponse } from "../protocol/snapshot-events.ts";
 import {
   API_PREFIX,
   type ErrorBody,
@@ -114,7 +114,7 @@ export class AgentClient {
 
   /** GET /snapshot: every unit with its edges and times, for the graph and timeline views. */
   async snapshot(): Promise<SnapshotResponse> {
-    const { SnapshotResponseSchema } = await import("../protocol/views.ts");
+    const { SnapshotResponseSchema } = await import("../protocol/snapshot-events.ts");
     return this.#json("GET", "/snapshot", undefined, SnapshotResponseSchema);
   }
 
@@ -128,7 +128,7 @@ export class AgentClient {
    * the stream. Ends quietly when `signal` aborts.
    */
   async *events(follow: boolean, signal: AbortSignal): AsyncGenerator<EventLine> {
-    const { EventSchema } = await import("../protocol/views.ts");
+    const { EventSchema } = await import("../protocol/snapshot-events.ts");
     let res: Response;
     try {
       res = await this.#fetch("GET", `/events${follow ? "?follow=1" : ""}`, undefined, signal);

@@ -1,4 +1,4 @@
-import type { Event } from "./views.ts";
+import type { Event } from "./snapshot-events.ts";
 
 /**
  * The one human line for a state change, shared by the agent's text log and `events`, so the two

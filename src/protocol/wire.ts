@@ -4,7 +4,7 @@ import * as v from "valibot";
  * The wire format between client and agent: HTTP/1.1 with JSON bodies over the unix socket,
  * defined only in src/protocol/ (docs/protocol.md describes it for curl users). It is split by
  * who needs what: every client call loads this module and responses.ts, so the schemas only the
- * agent (requests.ts) or the views (views.ts) use are not built on a script's start-up path.
+ * agent (requests.ts) or the graph, timeline and events verbs (snapshot-events.ts) use are not built on a script's start-up path.
  * schemas.ts re-exports them all.
  */
 

@@ -21,13 +21,13 @@ export default defineCommand({
   async run({ args }) {
     const { units } = await clientFor(args).snapshot();
     if (args.output === "json") {
-      const { graphJson } = await import("../../client/views/graph-json.ts");
+      const { graphJson } = await import("../../client/render/graph-json.ts");
       console.log(JSON.stringify(graphJson(units), null, 2));
     } else if (args.output === "mermaid") {
-      const { renderMermaid } = await import("../../client/views/mermaid.ts");
+      const { renderMermaid } = await import("../../client/render/mermaid.ts");
       console.log(renderMermaid(units));
     } else {
-      const { renderDot } = await import("../../client/views/dot.ts");
+      const { renderDot } = await import("../../client/render/dot.ts");
       console.log(renderDot(units));
     }
   },

@@ -1,5 +1,5 @@
-import { buildTimeline } from "../../client/views/timeline.ts";
-import { TIMELINE_COLUMNS, timelineJson, timelineTable } from "../../client/views/timeline-text.ts";
+import { buildTimeline } from "../../client/render/timeline.ts";
+import { TIMELINE_COLUMNS, timelineJson, timelineTable } from "../../client/render/timeline-text.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { checkColumns } from "../../lib/table.ts";
 import { socketArgs, tableArgs } from "../_args.ts";
@@ -27,7 +27,7 @@ export default defineCommand({
     checkColumns(TIMELINE_COLUMNS, args.column);
     const timeline = buildTimeline(await clientFor(args).snapshot());
     if (args.output === "svg") {
-      const { renderTimelineSvg } = await import("../../client/views/svg.ts");
+      const { renderTimelineSvg } = await import("../../client/render/svg.ts");
       process.stdout.write(renderTimelineSvg(timeline));
       return;
     }

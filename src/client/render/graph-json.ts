@@ -1,4 +1,4 @@
-import type { SnapshotUnit } from "../../protocol/views.ts";
+import type { SnapshotUnit } from "../../protocol/snapshot-events.ts";
 
 /**
  * The graph as `graph -o json` prints it: nodes (every name, with its state) and edges (one per

@@ -1,4 +1,4 @@
-import type { SnapshotUnit } from "../../protocol/views.ts";
+import type { SnapshotUnit } from "../../protocol/snapshot-events.ts";
 import { STATE_STYLE } from "./palette.ts";
 
 /**

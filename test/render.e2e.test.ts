@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { startAgent, sync, tempDir } from "./_helpers.ts";
-import { allElements, hasClass, parseXml } from "./views/_support.ts";
+import { allElements, hasClass, parseXml } from "./render/_support.ts";
 
 /** clone -> deps -> ide (ide still waiting on an unregistered "secrets"), a failed "dotfiles". */
 async function startup(socket: string): Promise<void> {

@@ -1,7 +1,7 @@
 /** The SVG Gantt chart, parsed as XML and checked by its rows, rectangles and colours. */
 import { describe, expect, test } from "bun:test";
-import { escapeXml, ROW_HEIGHT, renderTimelineSvg, SVG_COLORS } from "../../src/client/views/svg.ts";
-import { buildTimeline } from "../../src/client/views/timeline.ts";
+import { escapeXml, ROW_HEIGHT, renderTimelineSvg, SVG_COLORS } from "../../src/client/render/svg.ts";
+import { buildTimeline } from "../../src/client/render/timeline.ts";
 import { allElements, hasClass, parseXml, snapshotOf, type XmlElement } from "./_support.ts";
 
 const WEIRD = `a<b>&"c'/[d].e#`;

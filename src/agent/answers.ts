@@ -1,3 +1,4 @@
+/** The agent's answers to the read requests (status, list, snapshot), built from the graph. */
 import { explainWait } from "../graph/explain.ts";
 import { compareNames, type Graph, type Millis, type UnitTimes, type UnitView } from "../graph/index.ts";
 import type { SnapshotResponse, StatusResponse, UnitSummary } from "../protocol/schemas.ts";

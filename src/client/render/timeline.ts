@@ -1,5 +1,5 @@
 import { compareNames } from "../../graph/names.ts";
-import type { SnapshotResponse, SnapshotUnit } from "../../protocol/views.ts";
+import type { SnapshotResponse, SnapshotUnit } from "../../protocol/snapshot-events.ts";
 
 /** A stretch of time on the timeline, in milliseconds after the origin. */
 export interface Span {

@@ -5,10 +5,10 @@
  * Mermaid is checked line by line against the flowchart grammar used.
  */
 import { describe, expect, test } from "bun:test";
-import { renderDot } from "../../src/client/views/dot.ts";
-import { graphJson } from "../../src/client/views/graph-json.ts";
-import { renderMermaid } from "../../src/client/views/mermaid.ts";
-import { STATE_STYLE } from "../../src/client/views/palette.ts";
+import { renderDot } from "../../src/client/render/dot.ts";
+import { graphJson } from "../../src/client/render/graph-json.ts";
+import { renderMermaid } from "../../src/client/render/mermaid.ts";
+import { STATE_STYLE } from "../../src/client/render/palette.ts";
 import { missing } from "../_tools.ts";
 import { snapshotOf } from "./_support.ts";
 

@@ -1,7 +1,7 @@
 /** The timeline model and its critical path, on hand-built startups (times in ms after T0). */
 import { describe, expect, test } from "bun:test";
-import { buildTimeline } from "../../src/client/views/timeline.ts";
-import { timelineJson, timelineTable } from "../../src/client/views/timeline-text.ts";
+import { buildTimeline } from "../../src/client/render/timeline.ts";
+import { timelineJson, timelineTable } from "../../src/client/render/timeline-text.ts";
 import { snapshotOf, T0 } from "./_support.ts";
 
 describe("critical path", () => {
