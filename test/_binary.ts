@@ -37,6 +37,18 @@ export function newerSource(binary: string, sources: string[]): string | undefin
   return undefined;
 }
 
+/**
+ * The environment to build in: this one without NODE_ENV. `bun test` sets NODE_ENV=test, and
+ * Bun.build inlines it, so consola in such a binary would think it runs under a test and drop
+ * the agent's info lines.
+ */
+export function buildEnv(env: Record<string, string | undefined> = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env))
+    if (key !== "NODE_ENV" && value !== undefined) out[key] = value;
+  return out;
+}
+
 /** Rebuilds dist/unitsync (`bun run build.ts`) when it is missing or older than a source; throws when the build fails. */
 export function ensureFreshBinary(): void {
   const newer = newerSource(BIN, SOURCES);
@@ -45,6 +57,7 @@ export function ensureFreshBinary(): void {
   console.error(`dist/unitsync ${why}: building it (bun run build.ts)`);
   const built = Bun.spawnSync([process.execPath, "run", "build.ts"], {
     cwd: ROOT,
+    env: buildEnv(),
     stdout: "pipe",
     stderr: "pipe",
   });

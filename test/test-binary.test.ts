@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { newerSource } from "./_binary.ts";
+import { buildEnv, newerSource } from "./_binary.ts";
 import { tempDir } from "./_helpers.ts";
 
 // A plain `bun test` after an edit must not test a stale dist/unitsync: test/_helpers.ts rebuilds
@@ -22,4 +22,8 @@ test("the binary under test counts as stale when it is missing or a source is ne
   expect(newerSource(binary, [src, join(dir.path, "absent.json")])).toBeUndefined();
   at(source, 3000);
   expect(newerSource(binary, [src])).toBe(source);
+});
+
+test("the binary is rebuilt without bun test's NODE_ENV=test, which the build would inline", () => {
+  expect(buildEnv({ NODE_ENV: "test", PATH: "/bin" })).toEqual({ PATH: "/bin" });
 });

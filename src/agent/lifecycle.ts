@@ -137,11 +137,12 @@ function loadScripts({ dirs, files }: ScriptsOptions, log: AgentLog, shared: boo
   for (const warning of [...found.warnings, ...plan.warnings]) log.warn(warning);
   const errors = [...found.errors, ...plan.errors];
   if (errors.length > 0) {
-    for (const error of errors) process.stderr.write(`error: ${error}\n`);
     throw new UnitsyncError(
       `${errors.length} problem${errors.length === 1 ? "" : "s"} in the startup scripts; nothing was run`,
       ExitCode.usage,
       "invalid_scripts",
+      undefined,
+      errors,
     );
   }
   if (plan.scripts.length === 0) log.warn(`no scripts found in ${[...dirs, ...files].join(", ")}`);
