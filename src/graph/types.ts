@@ -6,6 +6,14 @@ export type NodeStatus = UnitStatus | "not registered";
 
 export const NOT_REGISTERED = "not registered" satisfies NodeStatus;
 
+/**
+ * What a dependency must reach before its dependent is ready: "completed" (Coder's only value, the
+ * default) or "started" (started or completed). A failed dependency fails its dependent either way.
+ */
+export type RequiredStatus = "completed" | "started";
+
+export const REQUIRED_STATUSES: readonly RequiredStatus[] = ["completed", "started"];
+
 /** Milliseconds since the epoch, passed in by the caller: the graph never reads a clock. */
 export type Millis = number;
 
@@ -27,6 +35,12 @@ export interface UnitView {
   status: NodeStatus;
   /** Direct dependencies, in the order they were declared. */
   dependsOn: readonly string[];
+  /** The dependencies whose required status is "started" (the others need "completed"); absent when none. */
+  startedOnly?: readonly string[];
+  /** Present on a target: a unit that completes by itself once its dependencies (members) have. */
+  target?: true;
+  /** Present on a before-all unit: every other unit depends on it. */
+  beforeAll?: true;
   /** The failure reason while the unit is failed. */
   reason?: string;
   times: Readonly<UnitTimes>;
@@ -39,7 +53,9 @@ export type GraphEvent =
   | { type: "waiting"; unit: string; unmet: string[]; at: Millis }
   | { type: "started"; unit: string; at: Millis }
   | { type: "completed"; unit: string; at: Millis }
-  | { type: "failed"; unit: string; reason: string; at: Millis };
+  | { type: "failed"; unit: string; reason: string; at: Millis }
+  /** A failed target is pending again: the failure behind it is being retried. */
+  | { type: "reset"; unit: string; at: Millis };
 
 export type GraphEventType = GraphEvent["type"];
 
@@ -51,7 +67,11 @@ export type GraphErrorCode =
   | "already_started"
   | "already_completed"
   | "not_ready"
-  | "failed";
+  | "failed"
+  /** The edge exists with another required status. */
+  | "edge_conflict"
+  /** Starting, completing or failing a target (it does that by itself), or making a plain unit one. */
+  | "target_conflict";
 
 /** A refused graph operation. The graph is left exactly as it was. */
 export class GraphError extends Error {

@@ -1,5 +1,8 @@
+import { type FailedDependency, rootFailure } from "./failure.ts";
 import type { Graph } from "./graph.ts";
 import type { GraphEvent } from "./types.ts";
+
+export { describeFailure, type FailedDependency } from "./failure.ts";
 
 /**
  * Someone blocked on the graph. A "start" waiter waits until its unit is ready (every direct
@@ -9,12 +12,6 @@ import type { GraphEvent } from "./types.ts";
 export type Waiter =
   | { id: number; kind: "start"; unit: string }
   | { id: number; kind: "complete"; units: readonly string[]; any: boolean };
-
-/** A failure that makes a waiter's wait hopeless: the chain from the awaited unit down to the failed one. */
-export interface FailedDependency {
-  chain: string[];
-  reason: string;
-}
 
 /** What ended a wait. */
 export type Outcome =
@@ -31,7 +28,7 @@ export interface Resolution {
 export function evaluate(graph: Graph, waiter: Waiter): Outcome | undefined {
   if (waiter.kind === "start") {
     const chain = graph.failedChain(waiter.unit);
-    if (chain) return { kind: "dependency_failed", failures: [failure(graph, chain)] };
+    if (chain) return { kind: "dependency_failed", failures: [rootFailure(graph, chain)] };
     return graph.isReady(waiter.unit) ? { kind: "ready" } : undefined;
   }
   const completed: string[] = [];
@@ -42,7 +39,7 @@ export function evaluate(graph: Graph, waiter: Waiter): Outcome | undefined {
       continue;
     }
     const chain = graph.failedChain(unit, true);
-    if (chain) failures.push(failure(graph, chain));
+    if (chain) failures.push(rootFailure(graph, chain));
   }
   const total = waiter.units.length;
   if (waiter.any) {
@@ -100,8 +97,8 @@ export class WaitSet {
 
   /**
    * The waiters that the given events resolve, removed from the set, oldest first. Only waiters on
-   * units the events can affect are examined: the dependents of a completed unit, and everything
-   * upstream of a failure or a new edge (through units that are not completed).
+   * units the events can affect are examined: the dependents of a completed or started unit, and
+   * everything upstream of a failure or a new edge (through units that are not completed).
    */
   settle(graph: Graph, events: readonly GraphEvent[]): Resolution[] {
     if (this.#byId.size === 0) return [];
@@ -110,6 +107,10 @@ export class WaitSet {
       switch (event.type) {
         case "completed":
           touched.add(event.unit);
+          for (const dependent of graph.dependentsOf(event.unit)) touched.add(dependent);
+          break;
+        // A dependency that only has to start satisfies its dependents when it does.
+        case "started":
           for (const dependent of graph.dependentsOf(event.unit)) touched.add(dependent);
           break;
         case "failed":
@@ -132,31 +133,10 @@ export class WaitSet {
   }
 }
 
-/** One line naming a failure: `my-app -> db-migration -> db-setup: db-setup failed: exit status 2`. */
-export function describeFailure({ chain, reason }: FailedDependency): string {
-  const failed = chain[chain.length - 1];
-  return `${chain.join(" -> ")}: ${failed} failed${reason ? `: ${reason}` : ""}`;
-}
-
 // --- internal ---
 
 function watched(waiter: Waiter): readonly string[] {
   return waiter.kind === "start" ? [waiter.unit] : waiter.units;
-}
-
-/**
- * The failure at the end of `chain`, followed down to its root: a unit that failed because its own
- * dependency failed (as `run` and the script runner record it) names that dependency's failure, so
- * the message reads `web -> app -> db: db failed: exit status 2`, not a failure quoting a failure.
- */
-function failure(graph: Graph, chain: string[]): FailedDependency {
-  const full = [...chain];
-  // The graph is acyclic, so this ends; each step moves strictly further down.
-  for (let deeper = graph.failedChain(full[full.length - 1] as string); deeper; ) {
-    full.push(...deeper.slice(1));
-    deeper = graph.failedChain(full[full.length - 1] as string);
-  }
-  return { chain: full, reason: graph.reasonOf(full[full.length - 1] as string) ?? "" };
 }
 
 /**
@@ -167,7 +147,7 @@ function upstream(graph: Graph, unit: string): Set<string> {
   const seen = new Set([unit]);
   graph.traverse(unit, "up", (dependent) => {
     seen.add(dependent);
-    return graph.status(dependent) === "completed" ? "leaf" : "through";
+    return graph.status(dependent) === "completed" ? "skip" : "through";
   });
   return seen;
 }

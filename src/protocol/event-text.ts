@@ -21,5 +21,7 @@ export function describeEvent(event: Event): string {
       return `${unit} completed`;
     case "failed":
       return `${unit} failed${event.reason ? `: ${event.reason}` : ""}`;
+    case "reset":
+      return `${unit} is pending again: the failure behind it is being retried`;
   }
 }

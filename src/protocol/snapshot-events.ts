@@ -27,7 +27,15 @@ export type SnapshotResponse = v.InferOutput<typeof SnapshotResponseSchema>;
 export const EventSchema = v.strictObject({
   seq: v.number(),
   time: v.string(),
-  type: v.picklist(["registered", "dependencies_added", "waiting", "started", "completed", "failed"]),
+  type: v.picklist([
+    "registered",
+    "dependencies_added",
+    "waiting",
+    "started",
+    "completed",
+    "failed",
+    "reset",
+  ]),
   unit: v.string(),
   depends_on: v.optional(v.array(v.string())),
   unmet: v.optional(v.array(v.string())),
