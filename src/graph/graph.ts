@@ -39,6 +39,8 @@ export class Graph {
   readonly #openTargets = new Set<string>();
   /** The events of the mutation under way (node creation adds the before-all edges' events here). */
   #events: GraphEvent[] = [];
+  /** The `now` of the mutation under way, for the events of the nodes it creates. */
+  #now: Millis = 0;
 
   /**
    * Declares that `unit` depends on each of `deps`, atomically: all edges are added or none. Each
@@ -359,9 +361,6 @@ export class Graph {
     return node;
   }
 
-  /** The `now` of the mutation under way, for the events of nodes it creates. */
-  #now: Millis = 0;
-
   #registered(unit: string): Node {
     assertValidName(unit);
     const node = this.#nodes.get(unit);
@@ -405,9 +404,9 @@ export class Graph {
     if (fresh.length === 0) return;
     this.#now = now;
     const node = this.#node(unit);
+    if (required === "started") node.startedOnly = [...(node.startedOnly ?? []), ...fresh];
     for (const dep of fresh) {
       node.deps.push(dep);
-      if (required === "started") (node.startedOnly ??= []).push(dep);
       this.#node(dep).dependents.push(unit);
     }
     this.#events.push({ type: "dependencies_added", unit, dependsOn: [...fresh], at: now });
