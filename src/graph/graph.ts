@@ -385,9 +385,9 @@ export class Graph {
 
   /** The deps of `deps` that `unit` does not depend on yet, deduplicated; refuses a changed required status. */
   #freshEdges(unit: string, deps: readonly string[], required: RequiredStatus): string[] {
-    const fresh = [...new Set(deps)].filter((dep) => this.requiredStatus(unit, dep) === undefined);
+    const fresh = [...new Set(deps)].filter((dep) => this.#edgeStatus(unit, dep) === undefined);
     for (const dep of deps) {
-      const existing = this.requiredStatus(unit, dep);
+      const existing = this.#edgeStatus(unit, dep);
       if (existing !== undefined && existing !== required) {
         const how = this.isBeforeAll(dep) && !this.isBeforeAll(unit) ? " (it is a before-all unit)" : "";
         throw new GraphError(
@@ -397,6 +397,12 @@ export class Graph {
       }
     }
     return fresh;
+  }
+
+  /** The required status of unit -> dep, counting the edge to a before-all unit a new name will get. */
+  #edgeStatus(unit: string, dep: string): RequiredStatus | undefined {
+    if (this.#nodes.has(unit)) return this.requiredStatus(unit, dep);
+    return this.isBeforeAll(dep) && !this.isBeforeAll(unit) ? "completed" : undefined;
   }
 
   /** Adds the new edges unit -> dep (already checked), creating the nodes they mention. */

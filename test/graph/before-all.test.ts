@@ -238,3 +238,19 @@ describe("declared after other units exist", () => {
     expect(graph.status("open")).toBe("completed");
   });
 });
+
+describe("a new unit naming a before-all unit", () => {
+  test("gets the edge once; asking for another required status is refused", () => {
+    const graph = new Graph();
+    graph.beforeAll("proxy", 1);
+    expect(graph.want("app", ["proxy", "db"], 2).at(-1)).toEqual({
+      type: "dependencies_added",
+      unit: "app",
+      dependsOn: ["db"],
+      at: 2,
+    });
+    expect(graph.dependenciesOf("app")).toEqual(["proxy", "db"]);
+    expect(refusal(() => graph.want("web", ["proxy"], 3, "started")).code).toBe("edge_conflict");
+    expect(graph.has("web")).toBe(false);
+  });
+});
