@@ -36,8 +36,10 @@ export function explainWait(graph: Graph, unit: string): WaitExplanation | undef
     }
     if (top.deps === undefined) {
       // Only a pending unit is itself waiting: a running (or failed) one is the blocker, whatever
-      // edges were added after it started.
-      const waits = top.name === unit || graph.status(top.name) === "pending";
+      // edges were added after it started. A failed target is waiting too: on the failure behind it.
+      const status = graph.status(top.name);
+      const waits =
+        top.name === unit || status === "pending" || (status === "failed" && graph.isTarget(top.name));
       const unmet = waits ? graph.unmetDependencies(top.name) : [];
       // Past the budget only the first unmet dependency is followed: the chain stays complete and
       // true, but a status call no longer walks the whole ancestry of a unit in a huge graph.
