@@ -15,11 +15,12 @@ import { failFanout } from "./fanout.ts";
 import { startBenchAgent } from "./lib/agent.ts";
 import { type Headline, progress, type SectionResult, table, verdict } from "./lib/report.ts";
 import { buildFloor, buildRunFloor, buildVariants, DIST_BIN, type Variant } from "./lib/variants.ts";
+import { multiHost } from "./multi-host.ts";
 import { scale } from "./scale.ts";
 import { template } from "./template.ts";
 import { wakeLatency } from "./wake.ts";
 
-const SECTIONS = ["call", "wake", "template", "scale", "fanout"] as const;
+const SECTIONS = ["call", "wake", "template", "scale", "fanout", "multihost"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -136,6 +137,16 @@ if (only.has("scale")) {
 }
 
 if (only.has("fanout")) results.push(await failFanout({ bin: DIST_BIN, rounds: quick ? 1 : 5 }));
+if (only.has("multihost")) {
+  results.push(
+    await multiHost({
+      bin: DIST_BIN,
+      wakeTrials: quick ? 20 : 100,
+      templateTrials: quick ? 1 : 3,
+      workMs: 200,
+    }),
+  );
+}
 
 const headlines: Headline[] = results.flatMap((result) => result.headlines);
 const markdown = [
