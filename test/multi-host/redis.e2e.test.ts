@@ -153,8 +153,26 @@ describe.skipIf(missing("redis-server"))("agents sharing one graph through Redis
     await sync(a.socket, "want", "app", "db");
     const waiting = background(["exp", "sync", "start", "app", "--socket-path", a.socket]);
     await waiting.saw("is waiting for dependencies");
+    await sync(a.socket, "want", "web", "db");
+    const bounded = background([
+      "exp",
+      "sync",
+      "start",
+      "web",
+      "--timeout",
+      "1500ms",
+      "--socket-path",
+      a.socket,
+    ]);
+    await bounded.saw("is waiting for dependencies");
     redis.signal("SIGSTOP");
     try {
+      // A held wait whose timeout comes while the store is away ends with the store's error.
+      const ended = await bounded.done;
+      expect(ended.exitCode).toBe(3);
+      expect(ended.stderr).toContain(
+        `the shared store redis+unix://${redis.socket} (namespace ws) is unreachable`,
+      );
       const status = await sync(b.socket, "status", "db");
       expect(status.exitCode).toBe(3);
       expect(status.stderr).toMatch(

@@ -116,6 +116,7 @@ export async function openSharedGraph(
     log,
     member,
     renewMs: config.renewMs,
+    leaseMs: config.leaseMs,
     timeoutMs: config.timeoutMs,
     ...hooks,
   });

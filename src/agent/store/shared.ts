@@ -17,6 +17,8 @@ export interface SharedGraphOptions {
   member: Member;
   /** How often the lease is renewed, and how often the agent looks for expired leases. */
   renewMs: number;
+  /** How long a lease lives unrenewed. */
+  leaseMs: number;
   /** How long one store command may take before the store counts as unreachable. */
   timeoutMs: number;
   /** Diagnostics (never credentials: the log's `display` has none). */
@@ -49,6 +51,8 @@ export class SharedGraph {
   #closed = false;
   #timers: Timer[] = [];
   #reading: Promise<void> | undefined;
+  /** No expiries before this time: after an outage, live agents get one lease to renew theirs. */
+  #sweepAfter = 0;
   /** Periodic jobs still running: a slow store never gets a second one stacked on top. */
   readonly #busy = new Set<"renew" | "sweep">();
 
@@ -196,6 +200,10 @@ export class SharedGraph {
         this.#applyAll(entries);
         if (this.#health === "unreachable" && this.#applied >= this.#catchUpTo) {
           this.#health = "synced";
+          // A store that stalled longer than a lease (SIGSTOP, a failover) lets every lease lapse at
+          // once: the agents that are alive take theirs again within a renewal; only then is a
+          // missing lease evidence that its agent is gone.
+          this.#sweepAfter = Date.now() + this.#options.leaseMs;
           this.#problem = undefined;
           this.#options.report?.("info", `the shared store ${this.display} is reachable again`);
         }
@@ -304,7 +312,7 @@ export class SharedGraph {
 
   /** Fails the units started by agents whose lease is gone: every agent looks, the store lets one expiry in. */
   async #sweep(): Promise<void> {
-    if (this.#closed || this.#health !== "synced") return;
+    if (this.#closed || this.#health !== "synced" || Date.now() < this.#sweepAfter) return;
     const self = this.#options.member.id;
     const others = new Set<string>();
     for (const [unit, owner] of this.#owners) {
