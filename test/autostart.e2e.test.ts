@@ -72,7 +72,11 @@ describe("autostart", () => {
     );
     // The agent keeps the graph for the next calls, which do not start another one.
     const list = await syncOn(socket, "list");
-    expect(list).toEqual({ exitCode: 0, stdout: "UNIT  STATUS   READY\napp   pending  false\n", stderr: "" });
+    expect(list).toEqual({
+      exitCode: 0,
+      stdout: "UNIT  STATUS   READY  \napp   pending  false  \n",
+      stderr: "",
+    });
     stopAgent(pid);
     await waitFor("the agent to stop", () => !existsSync(socket));
   });

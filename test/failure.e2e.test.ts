@@ -26,9 +26,9 @@ describe("fail", () => {
       exitCode: 0,
     });
 
-    const table = await sync(dir.socket, "status", "db-setup");
+    const table = await sync(dir.socket, "status", "db-setup", "--details");
     expect(table.stdout).toStartWith(
-      "Unit: db-setup\nStatus: failed\nReady: true\nReason: exit status 2\n\nDependencies:\nNo dependencies found\n",
+      "Unit: db-setup\nStatus: failed\nReady: true\n\nDependencies:\nNo dependencies found\n\nReason: exit status 2\n",
     );
     const status = JSON.parse((await sync(dir.socket, "status", "db-setup", "-o", "json")).stdout);
     expect({ status: status.status, reason: status.reason }).toEqual({
@@ -40,7 +40,7 @@ describe("fail", () => {
     ]);
     // The table gains a REASON column only while some unit has failed (otherwise it is Coder's).
     expect((await sync(dir.socket, "list")).stdout).toBe(
-      "UNIT      STATUS  READY  REASON\ndb-setup  failed  true   exit status 2\n",
+      "UNIT      STATUS  READY  REASON         \ndb-setup  failed  true   exit status 2  \n",
     );
   });
 

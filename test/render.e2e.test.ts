@@ -100,7 +100,7 @@ describe("views of a real startup", () => {
     await using _agent = await startAgent(dir.socket);
     await sync(dir.socket, "want", "ide-setup", "git-clone");
     await sync(dir.socket, "start", "git-clone");
-    const table = await sync(dir.socket, "status", "ide-setup");
+    const table = await sync(dir.socket, "status", "ide-setup", "--details");
     expect(table.exitCode).toBe(0);
     const lines = table.stdout.trimEnd().split("\n");
     expect(lines.slice(0, 8)).toEqual([
@@ -109,8 +109,8 @@ describe("views of a real startup", () => {
       "Ready: false",
       "",
       "Dependencies:",
-      "DEPENDS ON  REQUIRED STATUS  CURRENT STATUS  SATISFIED",
-      "git-clone   completed        started         false",
+      "DEPENDS ON  REQUIRED STATUS  CURRENT STATUS  SATISFIED  ",
+      "git-clone   completed        started         false      ",
       "",
     ]);
     expect(lines[8]).toMatch(/^Registered: {6}\d{4}-\d\d-\d\dT[\d:.]+Z \(\d+(ms|\.?\d*s) ago\)$/);

@@ -7,13 +7,16 @@ export interface Column<Row> {
 }
 
 /**
- * Renders rows as Coder's CLI does: upper-case headers, columns separated by two spaces, no borders,
- * no trailing spaces. `only` is the `-c` flag: a comma-separated choice of columns by header name.
+ * Renders rows as Coder's CLI does: upper-case headers, columns separated by two spaces, no borders.
+ * `only` is the `-c` flag: a comma-separated choice of columns by header name. With `coder`, every
+ * cell is padded and followed by two spaces, the last one too, byte for byte as Coder's tables (its
+ * golden files end each line so); unitsync's own tables trim the line instead.
  */
 export function renderTable<Row>(
   columns: readonly Column<Row>[],
   rows: readonly Row[],
   only?: string,
+  { coder = false }: { coder?: boolean } = {},
 ): string {
   const shown = only ? pickColumns(columns, only) : columns;
   const cells = [
@@ -22,12 +25,10 @@ export function renderTable<Row>(
   ];
   const widths = shown.map((_, i) => Math.max(...cells.map((line) => (line[i] as string).length)));
   return cells
-    .map((line) =>
-      line
-        .map((cell, i) => cell.padEnd(widths[i] as number))
-        .join("  ")
-        .trimEnd(),
-    )
+    .map((line) => {
+      const padded = line.map((cell, i) => cell.padEnd(widths[i] as number));
+      return coder ? padded.map((cell) => `${cell}  `).join("") : padded.join("  ").trimEnd();
+    })
     .join("\n");
 }
 

@@ -23,7 +23,7 @@ export default defineCommand({
     else if (units.length === 0) console.log("No units registered");
     else {
       const shown = units.some((unit) => unit.reason) ? columns : coderColumns;
-      console.log(renderTable(args.column ? columns : shown, units, args.column));
+      console.log(renderTable(args.column ? columns : shown, units, args.column, { coder: true }));
     }
   },
 });

@@ -1,5 +1,7 @@
+import type { AgentClient } from "../../client/client.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { formatDuration } from "../../lib/duration.ts";
+import { UnitsyncError } from "../../lib/errors.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
 import type { StatusResponse } from "../../protocol/responses.ts";
 import { socketArgs, tableArgs, unitArg } from "../_args.ts";
@@ -16,32 +18,55 @@ const columns: Column<Dependency>[] = [
 
 export default defineCommand({
   meta: { name: "status", description: "Show a unit's status and its dependencies" },
-  args: { ...unitArg, ...tableArgs, ...socketArgs },
+  args: {
+    ...unitArg,
+    ...tableArgs,
+    details: {
+      type: "boolean",
+      description:
+        "After Coder's lines, also print unitsync's: the failure reason, when the unit reached each step, what it waits on (default: only when stdout is a terminal)",
+    },
+    ...socketArgs,
+  },
   async run({ args }) {
     checkColumns(columns, args.column);
     checkNames(args.unit);
-    const status = await clientFor(args).status(args.unit);
+    const status = await statusOf(clientFor(args), args.unit);
     if (args.output === "json") {
       console.log(JSON.stringify(status, null, 2));
       return;
     }
     const lines = [`Unit: ${status.unit_name}`, `Status: ${status.status}`, `Ready: ${status.is_ready}`];
-    if (status.reason) lines.push(`Reason: ${status.reason}`);
     lines.push("", "Dependencies:");
     lines.push(
       status.dependencies.length === 0
         ? "No dependencies found"
-        : renderTable(columns, status.dependencies, args.column),
+        : renderTable(columns, status.dependencies, args.column, { coder: true }),
     );
-    lines.push(...timeLines(status, Date.now()));
+    // Scripts and golden comparisons parse Coder's lines: ours only where a person reads them.
+    if (args.details ?? process.stdout.isTTY === true) lines.push(...detailLines(status, Date.now()));
     console.log(lines.join("\n"));
   },
 });
 
 // --- internal ---
 
-/** Our lines after Coder's: when the unit reached each milestone, and what it is waiting on. */
-function timeLines(status: StatusResponse, now: number): string[] {
+/**
+ * The unit's status. A name nobody has mentioned is, as in Coder, not an error: it is not
+ * registered, has no dependencies and so is ready (Coder's troubleshooting guide relies on it).
+ * The agent refuses it (`not_registered`, docs/protocol.md); the command answers for it.
+ */
+async function statusOf(client: AgentClient, unit: string): Promise<StatusResponse> {
+  try {
+    return await client.status(unit);
+  } catch (error) {
+    if (!(error instanceof UnitsyncError) || error.code !== "not_registered") throw error;
+    return { unit_name: unit, status: "not registered", is_ready: true, dependencies: [] };
+  }
+}
+
+/** Our lines after Coder's: the failure reason, when the unit reached each milestone, what it waits on. */
+function detailLines(status: StatusResponse, now: number): string[] {
   const ago = (iso: string) => `${formatDuration(Math.max(0, now - Date.parse(iso)))} ago`;
   const times = status.times ?? {};
   const out = [
@@ -52,6 +77,7 @@ function timeLines(status: StatusResponse, now: number): string[] {
   ]
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([label, iso]) => `${`${label}:`.padEnd(17)}${iso} (${ago(iso)})`);
+  if (status.reason) out.unshift(`Reason: ${status.reason}`);
   if (status.waiting_on) {
     const blocker = status.blocker;
     const since = blocker?.since ? ` ${ago(blocker.since)}` : "";
