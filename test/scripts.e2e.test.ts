@@ -217,6 +217,61 @@ exit 3
     expect(results(result.stderr)).toEqual({ one: "completed", two: "completed" });
   });
 
+  test("the log: `[info]`/`[warn]` lines off a terminal, script output as `[unit] line`, in order", async () => {
+    using dir = tempDir();
+    const ws = workspace(dir.path);
+    script(ws.scripts, "one.sh", "echo 100% done\n");
+    script(ws.scripts, "two.sh", "# unitsync: want=one\nexit 3\n");
+    const result = await run(
+      ["agent", "--socket-path", dir.socket, "--scripts", ws.scripts, "--exit-when-done"],
+      // FORCE_COLOR: the lines stay plain (console.error would colour them red).
+      { env: { ...ws.env, FORCE_COLOR: "1" } },
+    );
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.split("\n");
+    const at = (line: string) => {
+      const index = lines.indexOf(line);
+      if (index === -1) throw new Error(`no line ${JSON.stringify(line)} in:\n${result.stderr}`);
+      return index;
+    };
+    // The same lines as consola's basic reporter, which is no longer loaded off a terminal.
+    expect(at(`[info] running 2 scripts; logs in ${join(dir.path, "agent-logs")}`)).toBeLessThan(
+      at('[info] unit "one" started'),
+    );
+    expect(at('[info] unit "one" started')).toBeLessThan(at("[one] 100% done"));
+    expect(at("[one] 100% done")).toBeLessThan(at('[info] unit "one" completed'));
+    expect(at('[warn] unit "two" failed: exit status 3')).toBeLessThan(
+      at("[info] startup scripts finished:"),
+    );
+    expect(lines.at(-2)).toBe("[info] agent stopped");
+  });
+
+  const hasScript = Bun.which("script") !== null;
+  test.skipIf(!hasScript)("the log on a terminal goes through consola's fancy reporter", async () => {
+    using dir = tempDir();
+    const ws = workspace(dir.path);
+    script(ws.scripts, "one.sh", "echo hello\n");
+    const proc = Bun.spawn(
+      [
+        "script",
+        "-qfec",
+        `${BIN} agent --socket-path ${dir.socket} --scripts ${ws.scripts} --exit-when-done`,
+        "/dev/null",
+      ],
+      { env: cleanEnv(ws.env), stdin: "pipe", stdout: "pipe", stderr: "pipe" },
+    );
+    const [screen, , code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    expect(code).toBe(0);
+    expect(screen).toContain('unit "one" completed');
+    expect(screen).toContain("[one] hello");
+    expect(screen).not.toContain("[info]");
+    expect(screen).not.toContain("\x1b[31m");
+  });
+
   test("a script may complete its own unit early through the socket, letting its dependents go ahead", async () => {
     using dir = tempDir();
     const ws = workspace(dir.path);

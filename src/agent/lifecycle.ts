@@ -1,6 +1,6 @@
 import pkg from "../../package.json" with { type: "json" };
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
-import { type AgentLog, createAgentLog, type LogFormat } from "./log.ts";
+import { type AgentLog, createAgentLog, type LogFormat, stderrLine } from "./log.ts";
 import { discoverScripts } from "./scripts/discover.ts";
 import { type PlannedScript, planScripts } from "./scripts/headers.ts";
 import { createOutputSink, defaultLogDir } from "./scripts/output.ts";
@@ -39,7 +39,7 @@ export interface ScriptsOptions {
  * exit status to set; refusals are thrown as UnitsyncError.
  */
 export async function runAgent(options: AgentRunOptions): Promise<number> {
-  const log = createAgentLog(options.logFormat);
+  const log = await createAgentLog(options.logFormat);
   if (!options.serve) {
     log.info("socket server disabled (--socket-server-enabled=false); nothing to do");
     return ExitCode.ok;
@@ -151,11 +151,11 @@ function loadScripts({ dirs, files }: ScriptsOptions, log: AgentLog, shared: boo
 
 function printSummary(report: RunReport, format: LogFormat, log: AgentLog): void {
   if (format === "json") {
-    process.stderr.write(`${JSON.stringify(summaryJson(report))}\n`);
+    stderrLine(JSON.stringify(summaryJson(report)));
     return;
   }
   log.info("startup scripts finished:");
-  process.stderr.write(`${renderSummary(report)}\n`);
+  stderrLine(renderSummary(report));
 }
 
 /** SIGINT/SIGTERM as a promise of the first one, a hook for the next ones, and a way to stop listening. */

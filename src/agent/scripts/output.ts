@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { besideSocket } from "../../lib/socket-path.ts";
-import type { LogFormat } from "../log.ts";
+import { type LogFormat, stderrLine } from "../log.ts";
 
 /** Which of a script's output streams a line came from. */
 export type StreamName = "stdout" | "stderr";
@@ -19,15 +19,15 @@ export const MAX_LINE_CHARS = 64 * 1024;
  */
 export function createOutputSink(
   format: LogFormat,
-  write: (text: string) => void = (text) => process.stderr.write(text),
+  writeLine: (line: string) => void = stderrLine,
 ): OutputSink {
   if (format === "json") {
     return {
       line: (unit, stream, text) =>
-        write(`${JSON.stringify({ time: new Date().toISOString(), unit, stream, line: text })}\n`),
+        writeLine(JSON.stringify({ time: new Date().toISOString(), unit, stream, line: text })),
     };
   }
-  return { line: (unit, _stream, text) => write(`[${unit}] ${text}\n`) };
+  return { line: (unit, _stream, text) => writeLine(`[${unit}] ${text}`) };
 }
 
 /**

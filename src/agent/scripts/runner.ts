@@ -67,6 +67,8 @@ export class ScriptRunner {
   readonly #done = Promise.withResolvers<RunReport>();
   /** Completions and failures a shared store has not answered yet: the run is done once they are. */
   readonly #inflight = new Set<Promise<void>>();
+  /** The scripts' environment, built once: copying process.env for every spawn costs each hand-off. */
+  readonly #env: Record<string, string | undefined>;
   #started: Millis = 0;
   #timer: Timer | undefined;
   #timedOut = false;
@@ -74,6 +76,7 @@ export class ScriptRunner {
 
   constructor(options: RunnerOptions) {
     this.#options = options;
+    this.#env = { ...(options.env ?? process.env), UNITSYNC_SOCKET_PATH: options.socketPath };
     this.#runs = options.scripts.map((script) => ({ script, ...Promise.withResolvers<void>() }));
   }
 
@@ -180,7 +183,7 @@ export class ScriptRunner {
 
   /** Runs the script of a unit that is marked started (at `startedAt`, on the units' clock). */
   #spawn(run: Run, startedAt: Millis): void {
-    const { units, log, output, socketPath, logDir } = this.#options;
+    const { units, log, output, logDir } = this.#options;
     const { unit, path } = run.script;
     run.cancelWait = undefined;
     run.startedAt = startedAt;
@@ -194,7 +197,7 @@ export class ScriptRunner {
     let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
     try {
       proc = Bun.spawn([path], {
-        env: { ...(this.#options.env ?? process.env), UNITSYNC_SOCKET_PATH: socketPath, UNITSYNC_UNIT: unit },
+        env: { ...this.#env, UNITSYNC_UNIT: unit },
         stdin: "ignore",
         stdout: "pipe",
         stderr: "pipe",
