@@ -20,6 +20,8 @@ export interface AgentRunOptions {
   scripts?: ScriptsOptions;
   /** With --store: the graph is shared with the other agents of a namespace. */
   store?: StoreConfig;
+  /** With --socket-group: the gid whose members may use the socket. */
+  socketGroup?: number;
 }
 
 export interface ScriptsOptions {
@@ -65,6 +67,7 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
       version: pkg.version,
       log,
       ...(shared && { units: shared.units }),
+      ...(options.socketGroup !== undefined && { socketGroup: options.socketGroup }),
     });
   } catch (error) {
     await shared?.close();

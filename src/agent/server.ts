@@ -10,6 +10,8 @@ export interface AgentOptions {
   log: AgentLog;
   /** The unit operations to serve; default: a fresh graph in this agent's memory. */
   units?: Units;
+  /** agent --socket-group: the gid whose members may use the socket. */
+  socketGroup?: number;
 }
 
 /** A running agent. */
@@ -27,21 +29,24 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   units.events.subscribe((event) => options.log.event(event));
   const handle = createHandler(units, { version: options.version, pid: process.pid });
 
-  const { server, release } = await claimSocket(options.socketPath, (unix) =>
-    Bun.serve({
-      unix,
-      // (bun-types allow idleTimeout for TCP only, but the runtime applies it to unix sockets too,
-      // and without it a held wait is cut after 10 s; checked with Bun 1.4.4.)
-      // Long waits are held requests; the server never cuts an idle connection itself.
-      idleTimeout: 0,
-      // A backstop only: the handler refuses bodies over MAX_BODY_BYTES with a JSON 413 (from the
-      // declared length, or after reading MAX_BODY_BYTES), never buffering them. Bun's own refusal
-      // past this limit is a bare 413 without a JSON body, so the limit sits far above any real request.
-      maxRequestBodySize: MAX_BODY_BYTES * 1024,
-      fetch: handle,
-      error: (error: Error) =>
-        Response.json({ error: { code: "internal", message: error.message } }, { status: 500 }),
-    } as unknown as Bun.Serve.Options<undefined>),
+  const { server, release } = await claimSocket(
+    options.socketPath,
+    (unix) =>
+      Bun.serve({
+        unix,
+        // (bun-types allow idleTimeout for TCP only, but the runtime applies it to unix sockets too,
+        // and without it a held wait is cut after 10 s; checked with Bun 1.4.4.)
+        // Long waits are held requests; the server never cuts an idle connection itself.
+        idleTimeout: 0,
+        // A backstop only: the handler refuses bodies over MAX_BODY_BYTES with a JSON 413 (from the
+        // declared length, or after reading MAX_BODY_BYTES), never buffering them. Bun's own refusal
+        // past this limit is a bare 413 without a JSON body, so the limit sits far above any real request.
+        maxRequestBodySize: MAX_BODY_BYTES * 1024,
+        fetch: handle,
+        error: (error: Error) =>
+          Response.json({ error: { code: "internal", message: error.message } }, { status: 500 }),
+      } as unknown as Bun.Serve.Options<undefined>),
+    options.socketGroup,
   );
 
   let stopping: Promise<void> | undefined;

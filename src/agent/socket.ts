@@ -1,4 +1,4 @@
-import { chmodSync, linkSync, lstatSync, type Stats, unlinkSync } from "node:fs";
+import { chmodSync, chownSync, linkSync, lstatSync, type Stats, unlinkSync } from "node:fs";
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
 import { ensureSocketDir } from "../lib/socket-dir.ts";
 import { probeSocket } from "../protocol/agent-probe.ts";
@@ -12,8 +12,10 @@ import { probeSocket } from "../protocol/agent-probe.ts";
 export async function claimSocket<T extends { stop(force?: boolean): unknown }>(
   socketPath: string,
   listen: (path: string) => T,
+  /** agent --socket-group: the socket is 0660 and belongs to this group (its directory 0750). */
+  group?: number,
 ): Promise<{ server: T; release: () => void }> {
-  ensureSocketDir(socketPath);
+  ensureSocketDir(socketPath, group);
   const temporary = `${socketPath}.${process.pid}`;
   removeIfExists(temporary);
   const previousMask = process.umask(0o177);
@@ -23,7 +25,9 @@ export async function claimSocket<T extends { stop(force?: boolean): unknown }>(
   } finally {
     process.umask(previousMask);
   }
-  chmodSync(temporary, 0o600);
+  // Mode and group are set before the socket is linked into place: it never appears wider open.
+  chmodSync(temporary, group === undefined ? 0o600 : 0o660);
+  if (group !== undefined) chownSync(temporary, process.getuid?.() ?? -1, group);
   try {
     for (let attempt = 0; ; attempt++) {
       try {

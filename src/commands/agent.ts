@@ -1,5 +1,6 @@
 import { runAgent } from "../agent/lifecycle.ts";
 import type { LogFormat } from "../agent/log.ts";
+import { resolveGroup } from "../agent/socket-group.ts";
 import { DEFAULT_LEASE, DEFAULT_NAMESPACE, DEFAULT_RENEW, storeConfig } from "../agent/store/config.ts";
 import { defineCommand } from "../lib/cli/command.ts";
 import { parseDuration } from "../lib/duration.ts";
@@ -56,6 +57,12 @@ export default defineCommand({
       description:
         "Bound the scripts' whole run (90s, 5m); then running scripts are stopped and their units fail with `timeout` (exit 124 with --exit-when-done)",
     },
+    "socket-group": {
+      type: "string",
+      valueHint: "group|gid",
+      description:
+        "Let the members of GROUP use the socket: socket 0660 and its directory 0750, both in that group (env UNITSYNC_SOCKET_GROUP; see docs/multi-host.md)",
+    },
     store: {
       type: "string",
       valueHint: "url",
@@ -98,11 +105,13 @@ export default defineCommand({
       );
     }
     const store = storeConfig(args);
+    const group = args["socket-group"] ?? (process.env.UNITSYNC_SOCKET_GROUP || undefined);
     process.exitCode = await runAgent({
       socketPath: resolveSocketPath(args["socket-path"]),
       serve,
       logFormat: args["log-format"] as LogFormat,
       ...(store && { store }),
+      ...(group !== undefined && { socketGroup: resolveGroup(group) }),
       ...(withScripts && {
         scripts: {
           dirs,
