@@ -14,10 +14,13 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
+  readFileSync,
   readSync,
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import pkg from "./package.json" with { type: "json" };
@@ -189,6 +192,14 @@ export async function release(options: ReleaseOptions = {}): Promise<string> {
     if (host && targets.includes(host)) await checkVersion(join(staging, `unitsync-${host}`));
     copyFileSync("install.sh", join(staging, "install.sh"));
     names.push("install.sh");
+    for (const [archive, dir] of Object.entries(RELEASE_ARCHIVES)) {
+      const name = archive.replace("<version>", version);
+      writeFileSync(join(staging, name), tarGz(dir));
+      names.push(name);
+    }
+    const sums = await checksums(staging, names);
+    writeFileSync(join(staging, "RELEASE.md"), releaseNotes(version, releaseUrl(version), sums));
+    names.push("RELEASE.md");
     await writeChecksums(staging, names);
     replaceFolder(staging, folder);
     console.log(`wrote ${folder}: ${names.length} files and their SHA256SUMS, for unitsync ${version}`);
@@ -200,12 +211,146 @@ export async function release(options: ReleaseOptions = {}): Promise<string> {
 
 /** Writes `dir/SHA256SUMS` for the named files of `dir`, in sha256sum's format (`sha256sum -c` reads it). */
 export async function writeChecksums(dir: string, names: string[]): Promise<void> {
-  const lines = await Promise.all(names.map(async (name) => `${await sha256(join(dir, name))}  ${name}\n`));
+  const sums = await checksums(dir, names);
+  const lines = names.map((name) => `${sums[name]}  ${name}\n`);
   await Bun.write(join(dir, "SHA256SUMS.partial"), lines.join(""));
   renameSync(join(dir, "SHA256SUMS.partial"), join(dir, "SHA256SUMS"));
 }
 
+/** The archives a release carries beside the binaries, by file name, and the folder each packs. */
+export const RELEASE_ARCHIVES = {
+  // A Terraform module source can be an https URL of a .tar.gz: the module is its top level.
+  "unitsync-coder-module-v<version>.tar.gz": "integrations/coder",
+  // The name the dev container spec requires of a Feature referenced by URL.
+  "devcontainer-feature-unitsync.tgz": "integrations/devcontainer/unitsync",
+} as const;
+
+/** Where the release of `version` is published: UNITSYNC_RELEASE_URL (the release workflow sets it), else the upstream GitHub release. */
+export function releaseUrl(version: string): string {
+  const url = process.env.UNITSYNC_RELEASE_URL?.replace(/\/+$/, "");
+  return url || `https://github.com/unitsync/unitsync/releases/download/v${version}`;
+}
+
+/**
+ * The files of `dir` (flat: a subfolder is an error) as a gzipped ustar archive whose bytes depend
+ * on nothing but their names, contents and executable bits: sorted, owner 0, time 0.
+ */
+export function tarGz(dir: string): Uint8Array {
+  const blocks: Uint8Array[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new Error(`${path}: only plain files can be packed`);
+    const data = readFileSync(path);
+    const header = Buffer.alloc(512);
+    const field = (offset: number, length: number, value: string) =>
+      header.write(value, offset, length, "latin1");
+    const octal = (offset: number, length: number, value: number) =>
+      field(offset, length, `${value.toString(8).padStart(length - 1, "0")}\0`);
+    field(0, 100, name);
+    octal(100, 8, stat.mode & 0o111 ? 0o755 : 0o644);
+    octal(108, 8, 0); // uid
+    octal(116, 8, 0); // gid
+    octal(124, 12, data.length);
+    octal(136, 12, 0); // mtime
+    field(148, 8, " ".repeat(8)); // the checksum is summed with its own field as spaces
+    field(156, 1, "0"); // a regular file
+    field(257, 8, "ustar\u000000");
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    field(148, 8, `${sum.toString(8).padStart(6, "0")}\0 `);
+    blocks.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024)); // two zero blocks end the archive
+  const gz = Bun.gzipSync(Buffer.concat(blocks), { level: 9 });
+  gz[9] = 3; // the header's OS byte says Unix wherever the release is built
+  return gz;
+}
+
 // --- internal ---
+
+/** SHA-256 of each named file of `dir`. */
+async function checksums(dir: string, names: string[]): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    names.map(async (name) => [name, await sha256(join(dir, name))] as const),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** RELEASE.md: what the folder holds, and a copy-paste line for each way in. */
+function releaseNotes(version: string, url: string, sums: Record<string, string>): string {
+  const module = `unitsync-coder-module-v${version}.tar.gz`;
+  const binaries = Object.keys(sums).filter((name) => name.startsWith("unitsync-") && !name.includes(".tar"));
+  const rows = binaries.map((name) => `| \`${name}\` | \`${sums[name]}\` |`).join("\n");
+  const linux = binaries.includes("unitsync-linux-x64") ? "unitsync-linux-x64" : binaries[0];
+  return `# unitsync ${version}
+
+One binary per target, \`install.sh\` (picks the binary for the machine, checks it against
+\`SHA256SUMS\`, installs atomically, and does nothing when it is already current), a Coder module
+and a dev container Feature. Everything below installs from this release:
+
+    ${url}
+
+| file | SHA-256 |
+|---|---|
+${rows}
+
+Check a download with \`sha256sum -c --ignore-missing SHA256SUMS\` (macOS: \`shasum -a 256 -c\`).
+
+## A machine or an image: install.sh
+
+\`\`\`sh
+curl -fsSL ${url}/install.sh | sh -s -- --from ${url}                           # as root: /usr/local/bin
+curl -fsSL ${url}/install.sh | sh -s -- --from ${url} --prefix "$HOME/.local"   # no root
+\`\`\`
+
+## Docker
+
+\`\`\`dockerfile
+# The right binary for the image's architecture and C library (needs curl or wget in the image):
+RUN curl -fsSL ${url}/install.sh | sh -s -- --from ${url}
+\`\`\`
+
+\`\`\`dockerfile
+# syntax=docker/dockerfile:1.6
+# Or one target, checked by Docker itself, with nothing needed in the image:
+ADD --checksum=sha256:${linux ? sums[linux] : ""} --chmod=755 ${url}/${linux} /usr/local/bin/unitsync
+\`\`\`
+
+## cloud-init
+
+\`\`\`yaml
+#cloud-config
+runcmd:
+  - curl -fsSL ${url}/install.sh | sh -s -- --from ${url}
+  - unitsync agent --scripts /etc/unitsync.d --exit-when-done
+\`\`\`
+
+## A Coder template: the module
+
+\`\`\`tf
+module "unitsync" {
+  source      = "${url}/${module}"
+  agent_id    = coder_agent.main.id
+  release_url = "${url}"
+  unit_prefix = "project"
+  scripts = {
+    clone = { script = "git clone https://github.com/example/app ~/app" }
+    deps  = { script = "cd ~/app && npm ci", want = ["clone"], blocks_login = true }
+  }
+}
+# Another module's scripts can wait for all of these: want = [module.unitsync.target]
+\`\`\`
+
+## A dev container: the Feature
+
+\`\`\`json
+"features": {
+  "${url}/devcontainer-feature-unitsync.tgz": { "source": "${url}", "scripts": "/etc/unitsync.d" }
+}
+\`\`\`
+`;
+}
 
 /** One `bun build --compile` of the CLI into `outfile`; throws with Bun's logs when it fails. */
 async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promise<void> {

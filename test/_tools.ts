@@ -9,7 +9,7 @@
  */
 import { test } from "bun:test";
 
-/** Every tool a test may need, with the package that provides it (Debian, then Homebrew). */
+/** Every tool a test may need, with the package that provides it (Debian, Homebrew), or where to get it. */
 export const TOOLS = {
   shellcheck: { apt: "shellcheck", brew: "shellcheck" },
   zsh: { apt: "zsh", brew: "zsh" },
@@ -21,7 +21,10 @@ export const TOOLS = {
   file: { apt: "file", brew: "file-formula" },
   // Linux only: there is no Homebrew formula to offer.
   "systemd-analyze": { apt: "systemd" },
-} as const satisfies Record<string, { apt: string; brew?: string }>;
+  debootstrap: { apt: "debootstrap" },
+  // Not in Debian (its licence): HashiCorp's own packages.
+  terraform: { brew: "hashicorp/tap/terraform", url: "https://developer.hashicorp.com/terraform/install" },
+} as const satisfies Record<string, Packages>;
 
 /** A tool named in TOOLS. */
 export type Tool = keyof typeof TOOLS;
@@ -55,10 +58,22 @@ export function missing(tool: Tool): boolean {
 
 /** How to get `tool`: "apt-get install graphviz, or brew install graphviz". */
 export function howToInstall(tool: Tool): string {
-  const packages: { apt: string; brew?: string } = TOOLS[tool];
-  return `apt-get install ${packages.apt}${packages.brew ? `, or brew install ${packages.brew}` : ""}`;
+  const packages: Packages = TOOLS[tool];
+  return [
+    packages.apt && `apt-get install ${packages.apt}`,
+    packages.brew && `brew install ${packages.brew}`,
+    packages.url && `see ${packages.url}`,
+  ]
+    .filter(Boolean)
+    .join(", or ");
 }
 
 // --- internal ---
+
+interface Packages {
+  apt?: string;
+  brew?: string;
+  url?: string;
+}
 
 const reported = new Set<Tool>();

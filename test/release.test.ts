@@ -4,9 +4,19 @@
  * run the same release code for this machine's target alone, to keep within test time.
  */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeBinary, elfInterpreter, hostTarget, RELEASE_TARGETS, writeChecksums } from "../build.ts";
+import { parse as parseHcl } from "@cdktf/hcl2json";
+import {
+  describeBinary,
+  elfInterpreter,
+  hostTarget,
+  RELEASE_ARCHIVES,
+  RELEASE_ROOT,
+  RELEASE_TARGETS,
+  releaseUrl,
+  writeChecksums,
+} from "../build.ts";
 import pkg from "../package.json" with { type: "json" };
 import { BIN, cleanEnv, run, tempDir } from "./_helpers.ts";
 import {
@@ -73,6 +83,30 @@ describe("release", () => {
     expect(install).toContain(`dist/release/v${pkg.version}/`);
   });
 
+  test("the README's install section leads with the Coder module, the Feature and install.sh, from this version's release", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const install = readme.slice(
+      readme.indexOf("## Install"),
+      readme.indexOf("\n## ", readme.indexOf("## Install") + 1),
+    );
+    const blocks = [...install.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map(
+      (m) => [m[1], m[2] as string] as const,
+    );
+    expect(blocks.slice(0, 3).map(([lang]) => lang)).toEqual(["tf", "json", "sh"]);
+    const url = releaseUrl(pkg.version);
+    const [tf, json, sh] = blocks.map(([, text]) => text);
+    const module = (await parseHcl("README.tf", tf as string)) as {
+      module: Record<string, [{ source: string }]>;
+    };
+    expect(Object.values(module.module)[0]?.[0].source).toBe(
+      `${url}/unitsync-coder-module-v${pkg.version}.tar.gz`,
+    );
+    expect(Object.keys(JSON.parse(`{${json}}`).features)).toEqual([
+      `${url}/devcontainer-feature-unitsync.tgz`,
+    ]);
+    expect(sh?.trim()).toBe(`curl -fsSL ${url}/install.sh | sh -s -- --from ${url}`);
+  });
+
   test("the format rules tell every target apart by what file(1) says about it", () => {
     // What file(1) 5.44 says about Bun 1.4.4's binaries for each target (BuildIDs shortened).
     const described: Record<string, string> = {
@@ -126,9 +160,14 @@ describe("npm run release", () => {
       expect(first.stdout).toContain(`ran unitsync-${HOST} --version: ${pkg.version}`);
       const folder = join(root, FOLDER);
       expect(readdirSync(root)).toEqual([FOLDER]);
-      expect(readdirSync(folder).sort()).toEqual(["SHA256SUMS", "install.sh", `unitsync-${HOST}`]);
+      const archives = [`unitsync-coder-module-v${pkg.version}.tar.gz`, "devcontainer-feature-unitsync.tgz"];
+      expect(readdirSync(folder).sort()).toEqual(
+        ["RELEASE.md", "SHA256SUMS", "install.sh", `unitsync-${HOST}`, ...archives].sort(),
+      );
       expect(await sha256sumCheck(folder)).toEqual({
-        out: `unitsync-${HOST}: OK\ninstall.sh: OK\n`,
+        out: [`unitsync-${HOST}`, "install.sh", ...archives, "RELEASE.md"]
+          .map((name) => `${name}: OK\n`)
+          .join(""),
         code: 0,
       });
       const sums = readFileSync(join(folder, "SHA256SUMS"), "utf8");
@@ -137,6 +176,60 @@ describe("npm run release", () => {
       expect((await release(root, [HOST])).exitCode).toBe(0);
       expect(readdirSync(root)).toEqual([FOLDER]);
       expect(readFileSync(join(folder, "SHA256SUMS"), "utf8")).toBe(sums);
+    },
+  );
+
+  test.skipIf(missing("file"))(
+    "carries the Coder module and the Feature as archives, and a RELEASE.md whose lines install this release",
+    async () => {
+      using dir = tempDir();
+      const root = join(dir.path, "release");
+      const url = "https://downloads.example.org/unitsync/v9";
+      expect(await release(root, [HOST], { UNITSYNC_RELEASE_URL: `${url}/` })).toMatchObject({ exitCode: 0 });
+      const folder = join(root, FOLDER);
+      for (const [archive, source] of Object.entries(RELEASE_ARCHIVES)) {
+        const out = join(dir.path, archive);
+        mkdirSync(out);
+        const tar = Bun.spawnSync([
+          "tar",
+          "-xzf",
+          join(folder, archive.replace("<version>", pkg.version)),
+          "-C",
+          out,
+        ]);
+        expect(tar.exitCode).toBe(0);
+        expect(readdirSync(out).sort()).toEqual(readdirSync(join(ROOT, source)).sort());
+        for (const name of readdirSync(out)) {
+          expect(readFileSync(join(out, name), "utf8")).toBe(readFileSync(join(ROOT, source, name), "utf8"));
+          expect(statSync(join(out, name)).mode & 0o777).toBe(
+            statSync(join(ROOT, source, name)).mode & 0o111 ? 0o755 : 0o644,
+          );
+        }
+      }
+      const notes = readFileSync(join(folder, "RELEASE.md"), "utf8");
+      const sums = Object.fromEntries(
+        readFileSync(join(folder, "SHA256SUMS"), "utf8")
+          .trim()
+          .split("\n")
+          .map((line) => line.split(/\s+/).reverse()),
+      );
+      expect(notes).toStartWith(`# unitsync ${pkg.version}\n`);
+      expect(notes).toContain(`curl -fsSL ${url}/install.sh | sh -s -- --from ${url}`);
+      expect(notes).toContain(`| \`unitsync-${HOST}\` | \`${sums[`unitsync-${HOST}`]}\` |`);
+      expect(notes).toContain(`source      = "${url}/unitsync-coder-module-v${pkg.version}.tar.gz"`);
+      expect(notes).toContain(`"${url}/devcontainer-feature-unitsync.tgz": { "source": "${url}"`);
+      // The copy-paste blocks parse as what they claim to be.
+      const block = (lang: string) =>
+        [...notes.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, "g"))].map((m) => m[1] as string);
+      expect([
+        block("tf").length,
+        block("yaml").length,
+        block("json").length,
+        block("dockerfile").length,
+      ]).toEqual([1, 1, 1, 2]);
+      for (const tf of block("tf")) await parseHcl("RELEASE.tf", tf);
+      for (const yaml of block("yaml")) expect(Bun.YAML.parse(yaml)).toHaveProperty("runcmd");
+      for (const json of block("json")) expect(Object.keys(JSON.parse(`{${json}}`))).toEqual(["features"]);
     },
   );
 
@@ -234,3 +327,63 @@ function elfWithInterpreter(interpreter: string): Buffer {
   elf.write(interpreter, 120, "latin1");
   return elf;
 }
+
+describe(".github/workflows/release.yml", () => {
+  interface Step {
+    name?: string;
+    uses?: string;
+    run?: string;
+    with?: Record<string, string | number>;
+    env?: Record<string, string>;
+  }
+  const workflow = Bun.YAML.parse(readFileSync(join(ROOT, ".github/workflows/release.yml"), "utf8")) as {
+    on: { push: { tags: string[] } };
+    permissions: Record<string, string>;
+    jobs: Record<string, { "runs-on": string; steps: Step[] }>;
+  };
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
+
+  test("runs on a version tag, builds with npm run release, and uploads that release folder with RELEASE.md as notes", () => {
+    expect(workflow.on.push.tags).toEqual(["v*"]);
+    expect(workflow.permissions).toMatchObject({ contents: "write" });
+    const build = steps.find((step) => step.run === "npm run release");
+    expect(build?.env?.UNITSYNC_RELEASE_URL).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions' syntax, not JavaScript's
+      "https://github.com/${{ github.repository }}/releases/download/${{ github.ref_name }}",
+    );
+    const upload = steps.find((step) => step.run?.includes("gh release create"));
+    expect(upload?.run).toContain(`"${RELEASE_ROOT}/$GITHUB_REF_NAME"/*`);
+    expect(upload?.run).toContain(`--notes-file "${RELEASE_ROOT}/$GITHUB_REF_NAME/RELEASE.md"`);
+    // The tag must be the version, or the folder npm run release writes is not the one uploaded.
+    expect(steps.some((step) => step.run?.includes('"$GITHUB_REF_NAME" != "v$version"'))).toBe(true);
+    const node = steps.find((step) => step.uses?.startsWith("actions/setup-node"));
+    expect(Number(node?.with?.["node-version"])).toBeGreaterThanOrEqual(
+      Number(/\d+/.exec(pkg.engines.node)?.[0]),
+    );
+    expect(steps.findIndex((step) => step.run?.includes("npm test"))).toBeLessThan(
+      steps.indexOf(build as Step),
+    );
+  });
+
+  test.skipIf(missing("shellcheck"))(
+    "its run steps pass shellcheck (bash, as Actions runs them)",
+    async () => {
+      using dir = tempDir();
+      const files = steps
+        .filter((step) => step.run)
+        .map((step, i) => {
+          const path = join(dir.path, `step-${i}.sh`);
+          // An expression is replaced by a word before the shell sees it.
+          writeFileSync(path, `#!/bin/bash\n${(step.run as string).replace(/\$\{\{[^}]*\}\}/g, "x")}\n`);
+          return path;
+        });
+      const proc = Bun.spawn(["shellcheck", ...files], { stdout: "pipe", stderr: "pipe" });
+      const [out, err, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      expect({ out, err, code }).toEqual({ out: "", err: "", code: 0 });
+    },
+  );
+});
