@@ -23,5 +23,6 @@ export default defineCommand({
     fail: () => import("./fail.ts").then((m) => m.default),
     run: () => import("./run.ts").then((m) => m.default),
     wait: () => import("./wait.ts").then((m) => m.default),
+    probe: () => import("./probe.ts").then((m) => m.default),
   },
 });
