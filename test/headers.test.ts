@@ -56,13 +56,116 @@ describe("parseHeader", () => {
       "# unitsync: unit=two",
     ].join("\n");
     expect(parseHeader(text).errors).toEqual([
-      { line: 2, message: 'unknown key "wnat"; the keys are unit, want' },
+      {
+        line: 2,
+        message:
+          'unknown key "wnat"; the keys are unit, want, ready, ready-timeout, ready-interval, may-exit',
+      },
       { line: 3, message: 'expected "key=value" after "# unitsync:", got "want"' },
       { line: 4, message: 'empty value in "want=a,,b"' },
       { line: 5, message: 'unit name "bad name" contains whitespace or a control character' },
       { line: 6, message: '"unit" takes one name, got 2' },
       { line: 8, message: '"unit" is given twice (first as "one")' },
     ]);
+  });
+});
+
+describe("service headers", () => {
+  const timing = { intervalMs: 1000, timeoutMs: 300_000, checkTimeoutMs: 2000 };
+
+  test("ready= makes the script a service checked by a probe; the other keys tune it", () => {
+    const text = [
+      "#!/bin/sh",
+      "# unitsync: ready=tcp:127.0.0.1:5432",
+      "# unitsync: ready-timeout=2m",
+      "# unitsync: ready-interval=250ms",
+      "# unitsync: may-exit",
+      "exec postgres",
+    ].join("\n");
+    expect(parseHeader(text)).toEqual({
+      header: {
+        wants: [],
+        service: {
+          probe: { kind: "tcp", host: "127.0.0.1", port: 5432 },
+          timing: { intervalMs: 250, timeoutMs: 120_000, checkTimeoutMs: 2000 },
+          mayExit: true,
+        },
+      },
+      errors: [],
+      warnings: [],
+    });
+  });
+
+  test("every probe form, commas and all; ready=notify leaves readiness to the script", () => {
+    const service = (ready: string) => parseHeader(`#!/bin/sh\n# unitsync: ready=${ready}\n`).header.service;
+    expect({
+      http: service("http://127.0.0.1:8080/health?a=1,b=2"),
+      file: service("file:/run/app.ready"),
+      exec: service("exec:pg_isready -h 127.0.0.1, or else"),
+      notify: service("notify"),
+    }).toEqual({
+      http: { probe: { kind: "http", url: "http://127.0.0.1:8080/health?a=1,b=2" }, timing, mayExit: false },
+      file: { probe: { kind: "file", path: "/run/app.ready" }, timing, mayExit: false },
+      exec: { probe: { kind: "exec", command: "pg_isready -h 127.0.0.1, or else" }, timing, mayExit: false },
+      notify: { timing, mayExit: false },
+    });
+  });
+
+  test("reports service mistakes with their line", () => {
+    const errorsOf = (...lines: string[]) => parseHeader(["#!/bin/sh", ...lines].join("\n")).errors;
+    expect({
+      badProbe: errorsOf("# unitsync: ready=tcp:localhost"),
+      badTimeout: errorsOf("# unitsync: ready=file:/x", "# unitsync: ready-timeout=soon"),
+      zeroInterval: errorsOf("# unitsync: ready=file:/x", "# unitsync: ready-interval=0"),
+      twice: errorsOf("# unitsync: ready=file:/x", "# unitsync: ready=file:/y"),
+      stray: errorsOf("# unitsync: want=a", "# unitsync: ready-timeout=1m", "# unitsync: may-exit"),
+      mayExit: errorsOf("# unitsync: ready=notify", "# unitsync: may-exit=sometimes"),
+    }).toEqual({
+      badProbe: [
+        {
+          line: 2,
+          message:
+            'invalid probe "tcp:localhost": missing port (write it as tcp:HOST:PORT, e.g. tcp:127.0.0.1:5432 or tcp:[::1]:5432)',
+        },
+      ],
+      badTimeout: [
+        {
+          line: 2,
+          message:
+            'invalid duration "soon" (use a Go-style duration such as 90s, 5m or 1h30m (0 waits forever))',
+        },
+      ],
+      zeroInterval: [{ line: 2, message: '"ready-interval" must be more than 0, got "0"' }],
+      twice: [{ line: 3, message: '"ready" is given twice' }],
+      stray: [
+        {
+          line: 3,
+          message:
+            'ready-timeout, may-exit apply to services: add a "ready=" line (a probe, or ready=notify)',
+        },
+      ],
+      mayExit: [{ line: 3, message: '"may-exit" takes true or false, got "sometimes"' }],
+    });
+  });
+
+  test("a service's plan carries its header; other scripts have none", () => {
+    const plan = planScripts([
+      source("db.sh", "#!/bin/sh\n# unitsync: ready=tcp:127.0.0.1:5432\nexec postgres\n"),
+      source("migrate.sh", "#!/bin/sh\n# unitsync: want=db\n"),
+    ]);
+    expect(plan).toEqual({
+      scripts: [
+        {
+          path: "/d/db.sh",
+          unit: "db",
+          wants: [],
+          service: { probe: { kind: "tcp", host: "127.0.0.1", port: 5432 }, timing, mayExit: false },
+        },
+        { path: "/d/migrate.sh", unit: "migrate", wants: ["db"] },
+      ],
+      errors: [],
+      warnings: [],
+    });
   });
 });
 
@@ -149,7 +252,9 @@ describe("planScripts", () => {
 
   test("reports header mistakes with the file and line, and passes warnings on", () => {
     const plan = planScripts([source("a.sh", "#!/bin/sh\n# unitsync: after=b\necho\n# unitsync: want=c\n")]);
-    expect(plan.errors).toEqual(['/d/a.sh:2: unknown key "after"; the keys are unit, want']);
+    expect(plan.errors).toEqual([
+      '/d/a.sh:2: unknown key "after"; the keys are unit, want, ready, ready-timeout, ready-interval, may-exit',
+    ]);
     expect(plan.warnings).toEqual([expect.stringMatching(/^\/d\/a\.sh:4: /)]);
   });
 });

@@ -1,5 +1,7 @@
 import { compareNames, Graph, GraphError } from "../../graph/index.ts";
 import { nameProblem } from "../../graph/names.ts";
+import { parseDuration } from "../../lib/duration.ts";
+import { PROBE_DEFAULTS, type ProbeSpec, type ProbeTiming, parseProbe } from "../../lib/probe.ts";
 
 /**
  * Startup-script headers, modelled on LSB init-script headers: `# unitsync: key=value[,value]`
@@ -7,7 +9,24 @@ import { nameProblem } from "../../graph/names.ts";
  */
 
 /** The header keys a script may use. */
-export const HEADER_KEYS = ["unit", "want"] as const;
+export const HEADER_KEYS = ["unit", "want", "ready", "ready-timeout", "ready-interval", "may-exit"] as const;
+
+/**
+ * A script that keeps running (a database, a dev server): its unit completes when it is ready,
+ * not when it exits. Declared by `# unitsync: ready=<probe>` or `ready=notify`.
+ */
+export interface ServiceHeader {
+  /** The check that says it is ready; absent (`ready=notify`): the script completes its unit itself. */
+  probe?: ProbeSpec;
+  /** `ready-interval=`, `ready-timeout=` (default 5m, 0 waits forever), and the per-check deadline. */
+  timing: ProbeTiming;
+  /**
+   * `may-exit`: its exit is not the end of the service. Exit 0 before it is ready leaves readiness
+   * to the probe (a script that starts a daemon and returns); an exit after it is ready is only
+   * logged, and in entrypoint mode does not stop the main command.
+   */
+  mayExit: boolean;
+}
 
 /** What one script's header says. */
 export interface ScriptHeader {
@@ -15,6 +34,8 @@ export interface ScriptHeader {
   unit?: string;
   /** The units it waits for (`want=`, repeatable, comma-separated), in order, without duplicates. */
   wants: string[];
+  /** Present when the script is a service (`ready=`). */
+  service?: ServiceHeader;
 }
 
 /** A problem found on one line of a script (1-based line number; 0 for the file as a whole). */
@@ -42,6 +63,8 @@ export interface PlannedScript {
   path: string;
   unit: string;
   wants: string[];
+  /** Present when the script is a service: it keeps running and its unit completes when it is ready. */
+  service?: ServiceHeader;
 }
 
 /** The scripts to run (sorted by unit), or the reasons not to run any. */
@@ -96,6 +119,7 @@ export function parseHeader(text: string): ParsedHeader {
   const errors: LineProblem[] = [];
   const warnings: LineProblem[] = [];
   const lines = text.split("\n");
+  const service: ServiceLines = {};
   let inBlock = true;
   for (let index = 0; index < lines.length; index++) {
     const line = (lines[index] as string).replace(/\r$/, "");
@@ -103,6 +127,7 @@ export function parseHeader(text: string): ParsedHeader {
     if (inBlock && !(line.trim() === "" || line.startsWith("#"))) inBlock = false;
     const match = HEADER_LINE.exec(line);
     if (!match) continue;
+    service.line = number;
     if (!inBlock) {
       warnings.push({
         line: number,
@@ -110,9 +135,11 @@ export function parseHeader(text: string): ParsedHeader {
       });
       continue;
     }
-    const problem = applyLine(header, (match[1] as string).trim());
+    const problem = applyLine(header, (match[1] as string).trim(), service);
     if (problem) errors.push({ line: number, message: problem });
   }
+  const problem = finishService(header, service);
+  if (problem) errors.push({ line: service.firstLine ?? 0, message: problem });
   return { header, errors, warnings };
 }
 
@@ -155,7 +182,8 @@ export function planScripts(sources: readonly ScriptSource[], { shared = false }
       continue;
     }
     byUnit.set(unit, source.path);
-    scripts.push({ path: source.path, unit, wants: parsed.header.wants });
+    const { wants, service } = parsed.header;
+    scripts.push({ path: source.path, unit, wants, ...(service && { service }) });
   }
 
   for (const script of scripts) {
@@ -176,11 +204,29 @@ export function planScripts(sources: readonly ScriptSource[], { shared = false }
 
 const HEADER_LINE = /^#\s*unitsync\s*:(.*)$/;
 
+/** The service keys seen so far, kept raw until the whole header is read. */
+interface ServiceLines {
+  /** The line being read (for the next key's `firstLine`). */
+  line?: number;
+  /** The first service line, where a problem with the keys as a whole is reported. */
+  firstLine?: number;
+  ready?: string;
+  timeout?: string;
+  interval?: string;
+  mayExit?: boolean;
+}
+
+/** The service keys; `ready` values are probes, which may hold commas, so they are not split. */
+const SERVICE_KEYS = new Set(["ready", "ready-timeout", "ready-interval", "may-exit"]);
+
 /** Applies one `key=value[,value]` to the header; returns what is wrong with it, if anything. */
-function applyLine(header: ScriptHeader, body: string): string | undefined {
+function applyLine(header: ScriptHeader, body: string, service: ServiceLines): string | undefined {
   const eq = body.indexOf("=");
+  const bare = body.trim();
+  if (eq === -1 && bare === "may-exit") return applyServiceLine("may-exit", "true", service);
   if (eq === -1) return `expected "key=value" after "# unitsync:", got ${JSON.stringify(body)}`;
   const key = body.slice(0, eq).trim();
+  if (SERVICE_KEYS.has(key)) return applyServiceLine(key, body.slice(eq + 1).trim(), service);
   const values = body
     .slice(eq + 1)
     .split(",")
@@ -201,6 +247,57 @@ function applyLine(header: ScriptHeader, body: string): string | undefined {
   }
   for (const value of values) if (!header.wants.includes(value)) header.wants.push(value);
   return undefined;
+}
+
+function applyServiceLine(key: string, value: string, service: ServiceLines): string | undefined {
+  service.firstLine ??= service.line;
+  if (value === "") return `empty value for "${key}"`;
+  const field = ({ ready: "ready", "ready-timeout": "timeout", "ready-interval": "interval" } as const)[
+    key as "ready"
+  ];
+  if (key === "may-exit") {
+    if (value !== "true" && value !== "false")
+      return `"may-exit" takes true or false, got ${JSON.stringify(value)}`;
+    service.mayExit = value === "true";
+    return undefined;
+  }
+  if (service[field] !== undefined) return `"${key}" is given twice`;
+  service[field] = value;
+  return undefined;
+}
+
+/** Checks the service keys together and turns them into the header's `service`. */
+function finishService(header: ScriptHeader, lines: ServiceLines): string | undefined {
+  const { ready, timeout, interval, mayExit } = lines;
+  if (ready === undefined) {
+    const stray = [
+      timeout && "ready-timeout",
+      interval && "ready-interval",
+      mayExit !== undefined && "may-exit",
+    ];
+    const given = stray.filter(Boolean);
+    return given.length > 0
+      ? `${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} to services: add a "ready=" line (a probe, or ready=notify)`
+      : undefined;
+  }
+  try {
+    const timing: ProbeTiming = {
+      timeoutMs: parseDuration(timeout ?? PROBE_DEFAULTS.timeout),
+      intervalMs: parseDuration(interval ?? PROBE_DEFAULTS.interval),
+      checkTimeoutMs: parseDuration(PROBE_DEFAULTS.checkTimeout),
+    };
+    if (timing.intervalMs <= 0) return `"ready-interval" must be more than 0, got "${interval}"`;
+    header.service = {
+      ...(ready !== "notify" && { probe: parseProbe(ready) }),
+      timing,
+      mayExit: mayExit ?? false,
+    };
+    return undefined;
+  } catch (error) {
+    // parseProbe and parseDuration say what is wrong in the words of the flags; add the header's fix.
+    const hint = (error as { hint?: string }).hint;
+    return `${(error as Error).message}${hint ? ` (${hint})` : ""}`;
+  }
 }
 
 /** Every cycle among the scripts' wants, each named once in the graph's words (`cycle detected: a -> b -> a`). */
