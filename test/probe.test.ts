@@ -81,7 +81,7 @@ describe("checkOnce", () => {
     const started = performance.now();
     const result = await checkOnce({ kind: "tcp", host: "127.0.0.1", port: hole.port }, 300);
     const took = performance.now() - started;
-    expect(result).toEqual({ ok: false, error: "no answer within 300ms" });
+    expect(result).toEqual({ ok: false, error: "no answer within 300ms", overran: true });
     // The kernel alone would retry the SYN for about two minutes.
     expect(took).toBeGreaterThanOrEqual(290);
     expect(took).toBeLessThan(3000);
@@ -112,8 +112,8 @@ describe("checkOnce", () => {
       hole: await check(hole.port),
       refused: await check(refused),
     }).toEqual({
-      silent: { ok: false, error: "no answer within 300ms" },
-      hole: { ok: false, error: "no answer within 300ms" },
+      silent: { ok: false, error: "no answer within 300ms", overran: true },
+      hole: { ok: false, error: "no answer within 300ms", overran: true },
       refused: { ok: false, error: "connection refused" },
     });
   });
@@ -148,7 +148,7 @@ describe("checkOnce", () => {
     const started = performance.now();
     const result = await checkOnce({ kind: "exec", command: `sleep 30 & echo $! > ${marker}; wait` }, 300);
     expect(performance.now() - started).toBeLessThan(3000);
-    expect(result).toEqual({ ok: false, error: "no exit within 300ms (killed)" });
+    expect(result).toEqual({ ok: false, error: "no exit within 300ms (killed)", overran: true });
     const pid = Number(await Bun.file(marker).text());
     // The background sleep was in the check's process group: it must be gone too (or a zombie
     // waiting for whoever adopted it to reap it). SIGKILL is sent by then, but a loaded machine may
@@ -214,6 +214,15 @@ describe("waitUntilReady", () => {
     );
     expect(outcome).toMatchObject({ ok: false, checks: 1 });
     expect(outcome.elapsedMs).toBeLessThan(3000);
+  });
+
+  test.concurrent("the reason is the last real error, not a last check cut short by the timeout", async () => {
+    const outcome = await waitUntilReady(
+      { kind: "exec", command: "sleep 0.1; echo down; exit 3" },
+      { intervalMs: 50, timeoutMs: 1000, checkTimeoutMs: 5000 },
+    );
+    expect(outcome).toMatchObject({ ok: false, error: "exit status 3: down" });
+    expect(outcome.checks).toBeGreaterThanOrEqual(2);
   });
 
   test.concurrent("stops at once when aborted", async () => {

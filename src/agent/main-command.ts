@@ -33,7 +33,10 @@ export function spawnMain(command: readonly string[], env: Record<string, string
     if (code === "EACCES") {
       throw new UnitsyncError(`cannot run ${program}: permission denied`, NOT_EXECUTABLE, "command_failed");
     }
-    const reason = code === "ENOENT" ? `command not found: ${program}` : `cannot run ${program}: ${(error as Error).message}`;
+    const reason =
+      code === "ENOENT"
+        ? `command not found: ${program}`
+        : `cannot run ${program}: ${(error as Error).message}`;
     throw new UnitsyncError(reason, NOT_FOUND, "command_failed");
   }
   const exited = proc.exited.then(() => statusOf(proc));

@@ -41,7 +41,7 @@ export interface ExecOptions {
 }
 
 /** The outcome of one check: it held, or why not. */
-export type CheckResult = { ok: true } | { ok: false; error: string };
+export type CheckResult = { ok: true } | { ok: false; error: string; overran?: true };
 
 /** The outcome of a probe loop. */
 export type ProbeOutcome =
@@ -129,11 +129,14 @@ export async function waitUntilReady(
     if (remaining <= 0 && checks > 0) {
       return { ok: false, checks, elapsedMs: elapsed(), error: lastError, aborted: false };
     }
+    const cut = remaining < timing.checkTimeoutMs;
     const result = await checkOnce(spec, Math.max(1, Math.min(timing.checkTimeoutMs, remaining)), options);
     checks++;
     options.onCheck?.(result, checks);
     if (result.ok) return { ok: true, checks, elapsedMs: elapsed() };
-    lastError = result.error;
+    // A last check cut short by the timeout says only that time ran out: the error before it
+    // (connection refused, HTTP 503) is the better reason.
+    if (!(cut && result.overran && checks > 1)) lastError = result.error;
     const left = deadline - performance.now();
     if (left <= 0) return { ok: false, checks, elapsedMs: elapsed(), error: lastError, aborted: false };
     await sleep(Math.min(pause, left), options.signal);
@@ -204,7 +207,10 @@ function checkTcp(
     };
     const onAbort = () => done({ ok: false, error: "stopped" });
     // A dropped SYN is retried by the kernel for minutes: this deadline is what bounds the check.
-    const timer = setTimeout(() => done({ ok: false, error: noAnswer(deadlineMs) }), deadlineMs);
+    const timer = setTimeout(
+      () => done({ ok: false, error: noAnswer(deadlineMs), overran: true }),
+      deadlineMs,
+    );
     signal?.addEventListener("abort", onAbort, { once: true });
     socket.once("connect", () => done({ ok: true }));
     socket.once("error", (error) => done({ ok: false, error: networkError(error) }));
@@ -228,7 +234,7 @@ async function checkHttp(url: string, deadlineMs: number, signal?: AbortSignal):
     if (res.status >= 200 && res.status < 400) return { ok: true };
     return { ok: false, error: `HTTP status ${res.status}${res.statusText ? ` ${res.statusText}` : ""}` };
   } catch (error) {
-    if (deadline.aborted) return { ok: false, error: noAnswer(deadlineMs) };
+    if (deadline.aborted) return { ok: false, error: noAnswer(deadlineMs), overran: true };
     if (signal?.aborted) return { ok: false, error: "stopped" };
     return { ok: false, error: networkError(error) };
   }
@@ -287,7 +293,8 @@ async function checkExec(
   options.signal?.removeEventListener("abort", kill);
   kill(); // a check leaves nothing behind: whatever it started in the background goes with it
   await Promise.race([reading, Bun.sleep(20)]);
-  if (overran) return { ok: false, error: `no exit within ${formatDuration(deadlineMs)} (killed)` };
+  if (overran)
+    return { ok: false, error: `no exit within ${formatDuration(deadlineMs)} (killed)`, overran: true };
   if (options.signal?.aborted) return { ok: false, error: "stopped" };
   if (status === 0) return { ok: true };
   const last = lastLine(output.text);

@@ -11,7 +11,6 @@ import {
   parseProbe,
   waitUntilReady,
 } from "../../lib/probe.ts";
-import { OkResponseSchema } from "../../protocol/responses.ts";
 import { MAX_REASON_LENGTH } from "../../protocol/wire.ts";
 import { autostartArgs, socketArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
@@ -117,7 +116,7 @@ export default defineCommand({
         },
       );
       if (outcome.ok) {
-        await client.post("/complete", { unit }, OkResponseSchema);
+        await client.complete(unit);
         const checks = `${outcome.checks} ${outcome.checks === 1 ? "check" : "checks"}`;
         say(
           `Unit "${unit}" completed: ${describeProbe(spec)} is ready (${checks}, ${formatDuration(outcome.elapsedMs)})`,
@@ -198,7 +197,7 @@ async function interrupted(
 /** Marks the unit failed; a problem doing so is printed, since the probe's own failure is what is reported. */
 async function markFailed(client: AgentClient, unit: string, reason: string): Promise<void> {
   try {
-    await client.post("/fail", { unit, reason: reason.slice(0, MAX_REASON_LENGTH) }, OkResponseSchema);
+    await client.fail(unit, reason.slice(0, MAX_REASON_LENGTH));
   } catch (error) {
     console.error(`error: could not mark unit "${unit}" failed: ${(error as Error).message}`);
   }
