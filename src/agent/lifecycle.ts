@@ -1,5 +1,7 @@
 import pkg from "../../package.json" with { type: "json" };
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
+import { isCheckProcess } from "../lib/probe.ts";
+import { type MainOptions, runEntrypoint } from "./entrypoint.ts";
 import { type AgentLog, createAgentLog, type LogFormat, stderrLine } from "./log.ts";
 import { discoverScripts } from "./scripts/discover.ts";
 import { type PlannedScript, planScripts } from "./scripts/headers.ts";
@@ -22,6 +24,8 @@ export interface AgentRunOptions {
   store?: StoreConfig;
   /** With --socket-group: the gid whose members may use the socket. */
   socketGroup?: number;
+  /** Entrypoint mode (`-- COMMAND...`): the main command to run once the startup has finished. */
+  main?: MainOptions;
 }
 
 export interface ScriptsOptions {
@@ -77,9 +81,25 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
   log.info(`unitsync ${pkg.version} agent listening on ${agent.socketPath} (pid ${process.pid})`);
   let runner: ScriptRunner | undefined;
   let reaper: Reaper | undefined;
+  let mainPid: number | undefined;
+  const entrypoint = (main: MainOptions) =>
+    runEntrypoint({
+      main,
+      units: agent.units,
+      ...(runner && { runner }),
+      socketPath,
+      log,
+      firstSignal: signals.first,
+      printSummary: (report) => printSummary(report, options.logFormat, log),
+      ownPid: (pid) => {
+        mainPid = pid;
+      },
+    });
   try {
     if (process.pid === 1) {
-      reaper = await startOrphanReaper((pid) => runner?.owns(pid) ?? false, log.warn);
+      // Bun reaps the processes it spawned (scripts, the main command, exec checks) itself.
+      const own = (pid: number) => (runner?.owns(pid) ?? false) || pid === mainPid || isCheckProcess(pid);
+      reaper = await startOrphanReaper(own, log.warn);
       if (reaper) log.info("running as PID 1: reaping orphaned processes");
     }
     if (options.scripts && scripts && !signals.received()) {
@@ -96,6 +116,7 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
       });
       log.info(`running ${scripts.length} script${scripts.length === 1 ? "" : "s"}; logs in ${logDir}`);
       runner.start();
+      if (options.main) return await entrypoint(options.main);
       const first = await Promise.race([runner.done, signals.first]);
       let report: RunReport;
       if (typeof first === "string") {
@@ -116,10 +137,12 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
       if (exitWhenDone) return exitStatusOf(report);
       if (report.timedOut) log.warn("the scripts timed out; the agent keeps serving");
     }
+    if (options.main && !signals.received()) return await entrypoint(options.main);
     const signal = await signals.first;
     log.info(`received ${signal}; shutting down`);
     return ExitCode.ok;
   } finally {
+    if (runner) await stopServices(runner, signals, log);
     runner?.closeOutput();
     reaper?.stop();
     await agent.stop();
@@ -132,6 +155,23 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
 // --- internal ---
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
+
+/**
+ * Stops what still runs of the scripts (services, and in entrypoint mode scripts the main command
+ * did not wait for): SIGTERM, then SIGKILL after the grace period, or at once on another signal.
+ */
+async function stopServices(runner: ScriptRunner, signals: ReturnType<typeof watchSignals>, log: AgentLog) {
+  if (!runner.running) return;
+  signals.onAgain((again) => {
+    log.info(`received ${again} again; killing the services`);
+    runner.stop(again);
+  });
+  if (!runner.stopping) {
+    log.info("stopping the services");
+    runner.stop("the agent stopping");
+  }
+  await runner.exited;
+}
 
 /** Finds the scripts and reads their headers; every problem is printed, then the agent exits 2. */
 function loadScripts({ dirs, files }: ScriptsOptions, log: AgentLog, shared: boolean): PlannedScript[] {

@@ -1,7 +1,9 @@
+import type { MainOptions } from "../agent/entrypoint.ts";
 import { runAgent } from "../agent/lifecycle.ts";
 import type { LogFormat } from "../agent/log.ts";
 import { resolveGroup } from "../agent/socket-group.ts";
 import { DEFAULT_LEASE, DEFAULT_NAMESPACE, DEFAULT_RENEW, storeConfig } from "../agent/store/config.ts";
+import { nameProblem } from "../graph/names.ts";
 import { defineCommand } from "../lib/cli/command.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { usageError } from "../lib/errors.ts";
@@ -84,8 +86,28 @@ export default defineCommand({
       valueHint: "duration",
       description: `With --store: how often the lease is renewed, at most half of --lease; also the store's answer timeout (default ${DEFAULT_RENEW})`,
     },
+    "main-after": {
+      type: "string",
+      valueHint: "units",
+      multiple: true,
+      description:
+        "Entrypoint mode: start the command after -- once these units have completed (repeat or comma-separate; default: every script's unit)",
+    },
+    "main-anyway": {
+      type: "boolean",
+      description: "Entrypoint mode: start the command after -- even if a unit it waits for failed",
+    },
+    // Last: the usage line reads `[OPTIONS] -- <command> [args...]`.
+    command: {
+      type: "positional",
+      afterDashes: true,
+      required: false,
+      description:
+        "Entrypoint mode: the main command, started once the startup has finished; the agent exits with its status",
+    },
   },
   async run({ args }) {
+    const main = mainOf(args);
     const dirs = args.scripts;
     const files = args.script;
     const withScripts = dirs.length + files.length > 0;
@@ -99,6 +121,16 @@ export default defineCommand({
     const serve = parseBool(
       args["socket-server-enabled"] ?? process.env.CODER_AGENT_SOCKET_SERVER_ENABLED ?? "true",
     );
+    if (!serve && main) {
+      throw usageError(
+        "the command after -- needs the socket server, but it is disabled (--socket-server-enabled=false)",
+      );
+    }
+    if (main && args["exit-when-done"] === true) {
+      throw usageError(
+        "--exit-when-done and a command after -- exclude each other: the agent exits with the command",
+      );
+    }
     if (!serve && withScripts) {
       throw usageError(
         "--scripts and --script need the socket server, but it is disabled (--socket-server-enabled=false)",
@@ -112,6 +144,7 @@ export default defineCommand({
       logFormat: args["log-format"] as LogFormat,
       ...(store && { store }),
       ...(group !== undefined && { socketGroup: resolveGroup(group) }),
+      ...(main && { main }),
       ...(withScripts && {
         scripts: {
           dirs,
@@ -126,6 +159,42 @@ export default defineCommand({
 });
 
 // --- internal ---
+
+/** Entrypoint mode's main command (the words after `--`) and its flags; undefined without one. */
+function mainOf(args: {
+  command: string[];
+  "main-after": string[];
+  "main-anyway"?: boolean;
+}): MainOptions | undefined {
+  const { command } = args;
+  if (command.length === 0) {
+    // `ENTRYPOINT [..., "--"]` with an empty CMD is a plain agent; the main flags need a command though.
+    for (const flag of ["main-after", "main-anyway"] as const) {
+      const given = flag === "main-after" ? args[flag].length > 0 : args[flag] === true;
+      if (given)
+        throw usageError(
+          `--${flag} needs a command after --`,
+          "e.g. unitsync agent --scripts DIR --main-after db -- bash",
+        );
+    }
+    return undefined;
+  }
+  const after = [
+    ...new Set(
+      args["main-after"].flatMap((value) =>
+        value
+          .split(",")
+          .map((unit) => unit.trim())
+          .filter((unit) => unit.length > 0),
+      ),
+    ),
+  ];
+  for (const unit of after) {
+    const problem = nameProblem(unit);
+    if (problem) throw usageError(`--main-after: ${problem}`);
+  }
+  return { command, anyway: args["main-anyway"] === true, ...(after.length > 0 && { after }) };
+}
 
 function parseBool(text: string): boolean {
   const value = text.trim().toLowerCase();

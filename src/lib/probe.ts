@@ -144,6 +144,14 @@ export async function waitUntilReady(
   }
 }
 
+/**
+ * Whether `pid` is an exec check still running. An agent that reaps orphans as PID 1 must leave
+ * these to Bun, which waits for them to learn their exit status.
+ */
+export function isCheckProcess(pid: number): boolean {
+  return checkPids.has(pid);
+}
+
 /** The one-line reason a probe that gave up leaves behind, e.g. for `fail --reason`. */
 export function failureReason(spec: ProbeSpec, outcome: ProbeOutcome & { ok: false }): string {
   const checks = `${outcome.checks} ${outcome.checks === 1 ? "check" : "checks"}`;
@@ -153,6 +161,7 @@ export function failureReason(spec: ProbeSpec, outcome: ProbeOutcome & { ok: fal
 // --- internal ---
 
 const FIRST_PAUSE_MS = 50;
+const checkPids = new Set<number>();
 /** How much of an exec check's output is kept to explain a failure. */
 const OUTPUT_LIMIT = 4096;
 
@@ -271,6 +280,7 @@ async function checkExec(
   } catch (error) {
     return { ok: false, error: `cannot run /bin/sh: ${(error as Error).message}` };
   }
+  checkPids.add(child.pid);
   let overran = false;
   const kill = () => {
     try {
@@ -289,6 +299,7 @@ async function checkExec(
   // must not hold the check.
   const reading = Promise.all([collect(child.stdout, output), collect(child.stderr, output)]);
   const status = await child.exited;
+  checkPids.delete(child.pid);
   clearTimeout(timer);
   options.signal?.removeEventListener("abort", kill);
   kill(); // a check leaves nothing behind: whatever it started in the background goes with it

@@ -4,6 +4,7 @@ import type { AgentLog } from "../log.ts";
 import { type Answer, type Awaitable, Refusal, type Started, type Units } from "../units.ts";
 import type { PlannedScript } from "./headers.ts";
 import { LineSplitter, logFileFor, type OutputSink, type StreamName } from "./output.ts";
+import { type ReadinessWatch, watchReadiness } from "./service.ts";
 
 /** How a script's run ended. */
 export type ScriptOutcome = "completed" | "failed" | "not run" | "timeout" | "stopped";
@@ -17,8 +18,19 @@ export interface ScriptResult {
   reason?: string;
   /** From the start of the run until the script started (or was given up on). */
   waitedMs: number;
-  /** From spawn to exit; absent when the script never ran. */
+  /** From spawn to exit (for a service: to ready); absent when the script never ran. */
   ranMs?: number;
+}
+
+/** A service that exited after it was ready: its unit stays completed, the runner only reports it. */
+export interface ServiceExit {
+  unit: string;
+  /** `exit status 1`, `killed by SIGKILL`. */
+  how: string;
+  /** Its header says `may-exit`: the exit is expected and must not stop anything. */
+  mayExit: boolean;
+  /** The runner stopped it (the agent is stopping): not news. */
+  stopped: boolean;
 }
 
 /** The whole run: every script's result, in the order they started. */
@@ -73,6 +85,7 @@ export class ScriptRunner {
   #timer: Timer | undefined;
   #timedOut = false;
   #stoppedBy: string | undefined;
+  readonly #serviceExitListeners: ((exit: ServiceExit) => void)[] = [];
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -80,9 +93,22 @@ export class ScriptRunner {
     this.#runs = options.scripts.map((script) => ({ script, ...Promise.withResolvers<void>() }));
   }
 
-  /** Resolves when every script has finished (or will never run), with the results. */
+  /**
+   * Resolves when every script has finished (or will never run), with the results. A service
+   * counts as finished once it is ready (or failed): the startup is over, though it keeps running.
+   */
   get done(): Promise<RunReport> {
     return this.#done.promise;
+  }
+
+  /** Resolves once the startup is done and every process the runner started has exited (services too). */
+  get exited(): Promise<void> {
+    return this.#done.promise.then(() => Promise.all(this.#runs.map((run) => run.exit)).then(() => {}));
+  }
+
+  /** Calls `fn` each time a service exits after it was ready (entrypoint mode stops the main command then). */
+  onServiceExit(fn: (exit: ServiceExit) => void): void {
+    this.#serviceExitListeners.push(fn);
   }
 
   /** Whether `pid` is one of the scripts this runner spawned and has not seen exit yet. */
@@ -128,6 +154,16 @@ export class ScriptRunner {
     }
     this.#stoppedBy = signal;
     this.#abort("stopped", `stopped by ${signal}`);
+  }
+
+  /** Whether a process the runner started is still running (a service, or a script not waited for). */
+  get running(): boolean {
+    return this.#pids.size > 0;
+  }
+
+  /** Whether `stop` was called: a second call kills at once. */
+  get stopping(): boolean {
+    return this.#stoppedBy !== undefined;
   }
 
   /** Stops reading output still arriving (from daemons a script left behind) and closes the logs. */
@@ -213,6 +249,16 @@ export class ScriptRunner {
     }
     run.proc = proc;
     this.#pids.add(proc.pid);
+    const { service } = run.script;
+    if (service) {
+      run.watch = watchReadiness(
+        unit,
+        service,
+        units,
+        { ...this.#env, UNITSYNC_UNIT: unit },
+        { ready: () => this.#serviceReady(run), notReady: (reason) => this.#serviceNotReady(run, reason) },
+      );
+    }
     const pump = async (stream: ReadableStream<Uint8Array>, name: StreamName) => {
       const splitter = new LineSplitter((text) => output.line(unit, name, text));
       const reader = stream.getReader();
@@ -234,11 +280,14 @@ export class ScriptRunner {
     const drained = Promise.all([pump(proc.stdout, "stdout"), pump(proc.stderr, "stderr")]).finally(() => {
       if (logFd !== undefined) closeSync(logFd);
     });
-    proc.exited.then(() => {
+    run.exit = proc.exited.then(() => {
       run.exitedAt = units.now();
       this.#pids.delete(proc.pid);
       clearTimeout(run.killTimer);
-      this.#settleExit(run, proc);
+      if (service) {
+        // A service is settled by its readiness, not its exit, unless it exits before it is ready.
+        if (this.#serviceExited(run, proc)) return;
+      } else this.#settleExit(run, proc);
       let grace: Timer | undefined;
       const waited = new Promise((resolve) => {
         grace = setTimeout(resolve, OUTPUT_GRACE_MS);
@@ -289,6 +338,68 @@ export class ScriptRunner {
     this.#settleFailed(run, reason);
   }
 
+  /** The service is ready: its unit completed (by the probe or by the script). */
+  #serviceReady(run: Run): void {
+    if (run.result) return;
+    run.ready = true;
+    run.readyAt = this.#options.units.now();
+    run.result = this.#result(run, "completed");
+    this.#options.log.info(`service "${run.script.unit}" is ready; it keeps running`);
+    run.resolve();
+  }
+
+  /** The service will not be ready: its unit fails with the reason and the service is stopped. */
+  #serviceNotReady(run: Run, reason: string): void {
+    if (run.result) return;
+    this.#settleFailed(run, reason);
+    if (run.proc && run.exitedAt === undefined) this.#terminate(run.proc.pid, run);
+    run.resolve();
+  }
+
+  /**
+   * A service's process exited. Before it was ready, that fails its unit (unless it is `may-exit`
+   * and exited 0: a script that started a daemon; the probe still decides). After, its unit stays
+   * completed and the exit is reported. Returns whether the runner is done with the run.
+   */
+  #serviceExited(run: Run, proc: Bun.Subprocess): boolean {
+    const { log } = this.#options;
+    const { unit, service } = run.script;
+    const how = proc.signalCode ? `killed by ${proc.signalCode}` : `exit status ${proc.exitCode}`;
+    const mayExit = service?.mayExit ?? false;
+    if (run.ready) {
+      run.watch?.stop();
+      const stopped = run.stopReason !== undefined || this.#stoppedBy !== undefined;
+      if (!stopped) {
+        const words = `service "${unit}" exited after it was ready (${how})`;
+        if (mayExit) log.info(`${words}; it may exit (may-exit)`);
+        else log.warn(words);
+      }
+      for (const listener of this.#serviceExitListeners) listener({ unit, how, mayExit, stopped });
+      return false;
+    }
+    if (run.result) return false; // given up on already (probe timeout, stopped)
+    if (mayExit && proc.exitCode === 0 && service?.probe && !run.stopReason) {
+      log.info(
+        `service "${unit}": its script exited 0; waiting for ${service.probe.kind} readiness (may-exit)`,
+      );
+      return true; // the probe settles the run
+    }
+    run.watch?.stop();
+    if (run.stopReason) {
+      run.result = this.#result(run, run.stopReason === "timeout" ? "timeout" : "stopped", run.stopReason);
+      return false;
+    }
+    this.#settleFailed(run, `exited before it was ready (${how})`);
+    return false;
+  }
+
+  /** SIGTERM to the process group, SIGKILL after the grace period. */
+  #terminate(pid: number, run: Run): void {
+    killGroup(pid, "SIGTERM");
+    clearTimeout(run.killTimer);
+    run.killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), this.#options.killGraceMs ?? KILL_GRACE_MS);
+  }
+
   /** Settles a script that will not run (any more): drops its wait, fails its unit with the reason. */
   #settleNotRun(run: Run, outcome: ScriptOutcome, reason: string): void {
     run.cancelWait?.abort();
@@ -336,11 +447,14 @@ export class ScriptRunner {
     for (const run of waiting) this.#settleNotRun(run, outcome, reason);
     for (const run of this.#runs) {
       if (!run.proc || run.exitedAt !== undefined) continue;
-      run.stopReason = reason;
-      this.#failUnit(run.script.unit, reason);
-      const pid = run.proc.pid;
-      killGroup(pid, "SIGTERM");
-      run.killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), this.#options.killGraceMs ?? KILL_GRACE_MS);
+      // The startup timeout is not for services already serving; stopping the agent is.
+      if (run.ready && outcome === "timeout") continue;
+      if (!run.ready) {
+        run.watch?.stop();
+        run.stopReason = reason;
+        this.#failUnit(run.script.unit, reason);
+      }
+      this.#terminate(run.proc.pid, run);
     }
   }
 
@@ -352,8 +466,8 @@ export class ScriptRunner {
       outcome,
       waitedMs: Math.max(0, end - (run.requestedAt ?? this.#started)),
     };
-    if (run.startedAt !== undefined && run.exitedAt !== undefined)
-      result.ranMs = run.exitedAt - run.startedAt;
+    const ended = run.readyAt ?? run.exitedAt;
+    if (run.startedAt !== undefined && ended !== undefined) result.ranMs = ended - run.startedAt;
     if (reason !== undefined) result.reason = reason;
     return result;
   }
@@ -390,6 +504,13 @@ interface Run {
   stopReason?: string;
   killTimer?: Timer;
   result?: ScriptResult;
+  /** Settles after the process exited and its exit was handled; absent when it never ran. */
+  exit?: Promise<void>;
+  /** A service's readiness watch, while it runs. */
+  watch?: ReadinessWatch;
+  /** A service that became ready, and when. */
+  ready?: boolean;
+  readyAt?: Millis;
 }
 
 /**
