@@ -146,8 +146,8 @@ sleep 60 & wait
       "worker.sh",
       `# unitsync: ready=notify
 trap 'exit 0' TERM
-"$BIN" exp sync complete "$UNITSYNC_UNIT"
 touch "$MARKS/notified"
+"$BIN" exp sync complete "$UNITSYNC_UNIT"
 sleep 60 & wait
 `,
     );
