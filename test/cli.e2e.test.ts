@@ -180,9 +180,9 @@ describe("usage errors exit 2", () => {
       /^error: unexpected argument "extra" after --\n/,
     ],
     [
-      "a command after -- on the agent",
-      ["agent", "--scripts", "d", "--", "sleep", "1"],
-      /^error: unexpected argument "sleep" after --\n/,
+      "an entrypoint flag on the agent without a command after --",
+      ["agent", "--main-after", "db"],
+      /^error: --main-after needs a command after --\n/,
     ],
     [
       "a flag without its value",
