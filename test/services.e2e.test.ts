@@ -41,6 +41,31 @@ function agent(socket: string, env: Record<string, string>, ...args: string[]) {
   return background(["agent", "--socket-path", socket, ...before, ...after], { env });
 }
 
+/** The agent's end, failing loudly (with what it printed, and the markers) if it is not there by the deadline. */
+async function ended(
+  proc: ReturnType<typeof agent>,
+  marks: string,
+  deadlineMs = 30_000,
+): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  let timer: Timer | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const state =
+        proc.proc.exitCode === null ? "still running" : `exited ${proc.proc.exitCode}, output still open`;
+      reject(
+        new Error(
+          `the agent did not end within ${deadlineMs} ms (${state}); markers: ${readdirSync(marks).join(", ")}\n${proc.stderr()}`,
+        ),
+      );
+    }, deadlineMs);
+  });
+  try {
+    return await Promise.race([proc.done, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The summary table's RESULT column by unit. */
 function results(stderr: string): Record<string, string> {
   const lines = stderr.split("\n");
@@ -261,7 +286,7 @@ describe("entrypoint mode: agent --scripts DIR -- COMMAND", () => {
     const proc = agent(dir.socket, ws.env, "--scripts", ws.scripts, "--", "sh", "-c", main);
     await waitFor("the main command to run", () => existsSync(join(ws.marks, "main-up")));
     proc.proc.kill("SIGTERM");
-    const { exitCode, stderr } = await proc.done;
+    const { exitCode, stderr } = await ended(proc, ws.marks);
     expect(exitCode).toBe(7);
     expect(stderr).toContain("received SIGTERM; passing it on to the main command");
     expect(ws.ran()).toEqual(["main-got-term", "main-up", "svc-stopped"]);
