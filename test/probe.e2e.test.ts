@@ -63,7 +63,7 @@ describe("probe", () => {
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(db.exitCode).toBe(124);
     const reason = new RegExp(
-      `^not ready after [\\d.]+s \\(\\d+ checks\\): tcp:127.0.0.1:${port}: connection refused$`,
+      `^not ready after [\\d.]+s \\(\\d+ checks?\\): tcp:127.0.0.1:${port}: connection refused$`,
     );
     expect(db.stderr).toContain(`error: unit "db" not ready after`);
     expect(await stateOf(dir.socket, "db")).toEqual({
