@@ -217,12 +217,15 @@ describe("waitUntilReady", () => {
   });
 
   test.concurrent("the reason is the last real error, not a last check cut short by the timeout", async () => {
+    using dir = tempDir();
+    const marker = join(dir.path, "tried");
+    // The first check fails at once with a real error; the next one hangs until the timeout cuts it.
+    const command = `if [ -e ${marker} ]; then sleep 30; else touch ${marker}; echo down; exit 3; fi`;
     const outcome = await waitUntilReady(
-      { kind: "exec", command: "sleep 0.1; echo down; exit 3" },
-      { intervalMs: 50, timeoutMs: 1000, checkTimeoutMs: 5000 },
+      { kind: "exec", command },
+      { intervalMs: 50, timeoutMs: 2500, checkTimeoutMs: 60_000 },
     );
-    expect(outcome).toMatchObject({ ok: false, error: "exit status 3: down" });
-    expect(outcome.checks).toBeGreaterThanOrEqual(2);
+    expect(outcome).toMatchObject({ ok: false, checks: 2, error: "exit status 3: down" });
   });
 
   test.concurrent("stops at once when aborted", async () => {
