@@ -1,13 +1,15 @@
 import { chmodSync, chownSync, linkSync, lstatSync, type Stats, unlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
 import { ensureSocketDir } from "../lib/socket-dir.ts";
 import { probeSocket } from "../protocol/agent-probe.ts";
 
 /**
  * Binds a server at `socketPath` without ever replacing a live one: the server is bound at a private
- * temporary path first and then hard-linked into place, which fails atomically if the path exists.
- * A stale socket (nothing accepts on it) is removed and the link retried; a live one is an error.
- * Returns the server and a `release` that removes the socket file only if it is still ours.
+ * temporary name in the same directory first and then hard-linked into place, which fails
+ * atomically if the path exists. A stale socket (nothing accepts on it) is removed and the link
+ * retried; a live one is an error. Returns the server and a `release` that removes the socket file
+ * only if it is still ours.
  */
 export async function claimSocket<T extends { stop(force?: boolean): unknown }>(
   socketPath: string,
@@ -16,13 +18,30 @@ export async function claimSocket<T extends { stop(force?: boolean): unknown }>(
   group?: number,
 ): Promise<{ server: T; release: () => void }> {
   ensureSocketDir(socketPath, group);
-  const temporary = `${socketPath}.${process.pid}`;
+  const dir = dirname(socketPath);
+  // A short name, bound relative to its directory: `<path>.<pid>` does not fit `sun_path` for the
+  // longest legal paths (Bun reaches past 108 bytes through /proc/self/fd/N/<name> on Linux, but
+  // only while the name itself fits, and not on macOS or without /proc).
+  const name = `.${process.pid.toString(36)}.tmp`;
+  const temporary = join(dir, name);
   removeIfExists(temporary);
   const previousMask = process.umask(0o177);
+  const previousDir = currentDir();
   let server: T;
   try {
-    server = listen(temporary);
+    // Synchronous from here to the chdir back: no other code runs in the other directory. (From
+    // a working directory that no longer exists there is no way back: bind the full path then.)
+    if (previousDir !== undefined) process.chdir(dir);
+    server = listen(previousDir === undefined ? temporary : name);
+  } catch (error) {
+    removeIfExists(temporary);
+    throw new UnitsyncError(
+      `cannot listen on ${socketPath}: ${(error as Error).message}`,
+      ExitCode.refused,
+      "cannot_listen",
+    );
   } finally {
+    if (previousDir !== undefined) process.chdir(previousDir);
     process.umask(previousMask);
   }
   // Mode and group are set before the socket is linked into place: it never appears wider open.
@@ -34,7 +53,13 @@ export async function claimSocket<T extends { stop(force?: boolean): unknown }>(
         linkSync(temporary, socketPath);
         break;
       } catch (error) {
-        if ((error as { code?: string }).code !== "EEXIST" || attempt >= 5) throw error;
+        const code = (error as { code?: string }).code;
+        if (code !== "EEXIST" || attempt >= 5) {
+          // Named by the user's path: the temporary name is an implementation detail.
+          throw new UnitsyncError(
+            `cannot create the socket ${socketPath}: ${code ?? (error as Error).message}`,
+          );
+        }
       }
       const existing = lstatOrUndefined(socketPath);
       const probe = await probeSocket(socketPath);
@@ -75,6 +100,14 @@ export async function claimSocket<T extends { stop(force?: boolean): unknown }>(
 }
 
 // --- internal ---
+
+function currentDir(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}
 
 function lstatOrUndefined(path: string): Stats | undefined {
   try {
