@@ -5,10 +5,12 @@ import { type MainOptions, runEntrypoint } from "./entrypoint.ts";
 import { type AgentLog, createAgentLog, type LogFormat, stderrLine } from "./log.ts";
 import { discoverScripts } from "./scripts/discover.ts";
 import { type PlannedScript, planScripts } from "./scripts/headers.ts";
+import { prepareLogDir } from "./scripts/log-files.ts";
 import { createOutputSink, defaultLogDir } from "./scripts/output.ts";
 import { type Reaper, startOrphanReaper } from "./scripts/reaper.ts";
 import { type RunReport, ScriptRunner } from "./scripts/runner.ts";
 import { exitStatusOf, renderSummary, summaryJson } from "./scripts/summary.ts";
+import { scriptTrustProblem } from "./scripts/trust.ts";
 import { startAgent } from "./server.ts";
 import { openSharedUnits, type SharedAgentUnits, type StoreConfig } from "./store/config.ts";
 
@@ -37,6 +39,8 @@ export interface ScriptsOptions {
   exitWhenDone: boolean;
   /** Bounds the scripts' whole run; 0 means no bound. */
   timeoutMs: number;
+  /** Run scripts that others could have written (world-writable, another owner) anyway. */
+  allowUnsafe?: boolean;
 }
 
 /**
@@ -50,10 +54,12 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
     log.info("socket server disabled (--socket-server-enabled=false); nothing to do");
     return ExitCode.ok;
   }
+  const { socketPath } = options;
   // Every header mistake is reported before the socket is bound or anything runs.
   const scripts = options.scripts && loadScripts(options.scripts, log, options.store !== undefined);
+  const logDir = options.scripts && (options.scripts.logDir ?? defaultLogDir(socketPath));
+  if (logDir) prepareLogDir(logDir);
 
-  const { socketPath } = options;
   // Listen for signals first: as PID 1, a signal without a handler would be ignored by the kernel.
   const signals = watchSignals();
   let agent: Awaited<ReturnType<typeof startAgent>>;
@@ -102,9 +108,8 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
       reaper = await startOrphanReaper(own, log.warn);
       if (reaper) log.info("running as PID 1: reaping orphaned processes");
     }
-    if (options.scripts && scripts && !signals.received()) {
+    if (options.scripts && scripts && logDir && !signals.received()) {
       const { exitWhenDone, timeoutMs } = options.scripts;
-      const logDir = options.scripts.logDir ?? defaultLogDir(socketPath);
       runner = new ScriptRunner({
         units: agent.units,
         scripts,
@@ -173,9 +178,32 @@ async function stopServices(runner: ScriptRunner, signals: ReturnType<typeof wat
   await runner.exited;
 }
 
-/** Finds the scripts and reads their headers; every problem is printed, then the agent exits 2. */
-function loadScripts({ dirs, files }: ScriptsOptions, log: AgentLog, shared: boolean): PlannedScript[] {
+/**
+ * Finds the scripts and reads their headers; every problem is printed, then the agent exits 2.
+ * Scripts that someone else could have written are refused (exit 1) unless allowed.
+ */
+function loadScripts(
+  { dirs, files, allowUnsafe }: ScriptsOptions,
+  log: AgentLog,
+  shared: boolean,
+): PlannedScript[] {
   const found = discoverScripts(dirs, files);
+  const unsafe: string[] = [];
+  for (const source of found.sources) {
+    const problem = scriptTrustProblem(source.path);
+    if (!problem) continue;
+    if (allowUnsafe) log.warn(`running ${source.path} although ${problem} (--allow-unsafe-scripts)`);
+    else unsafe.push(`refusing ${source.path}: ${problem}`);
+  }
+  if (unsafe.length > 0) {
+    for (const error of unsafe) stderrLine(`error: ${error}`);
+    throw new UnitsyncError(
+      `${unsafe.length} startup script${unsafe.length === 1 ? "" : "s"} could have been written by another user; nothing was run`,
+      ExitCode.refused,
+      "unsafe_scripts",
+      "fix the owner and mode (chown, chmod o-w), or pass --allow-unsafe-scripts",
+    );
+  }
   const plan = planScripts(found.sources, { shared });
   for (const warning of [...found.warnings, ...plan.warnings]) log.warn(warning);
   const errors = [...found.errors, ...plan.errors];

@@ -46,12 +46,17 @@ export default defineCommand({
       type: "string",
       valueHint: "dir",
       description:
-        "Keep each script's output in DIR/<unit>.log (default: <socket name>-logs beside the socket)",
+        "Keep each script's output in DIR/<unit>.log, a unit name with other characters than A-Z a-z 0-9 . _ - escaped plus a short hash (default: <socket name>-logs beside the socket)",
     },
     "exit-when-done": {
       type: "boolean",
       description:
         "Exit when every script has finished: 0 if all completed, 1 otherwise (default: keep serving)",
+    },
+    "allow-unsafe-scripts": {
+      type: "boolean",
+      description:
+        "Run scripts even if another user could have written them (world-writable, owned by another user, in a world-writable directory)",
     },
     timeout: {
       type: "string",
@@ -112,7 +117,7 @@ export default defineCommand({
     const files = args.script;
     const withScripts = dirs.length + files.length > 0;
     if (!withScripts) {
-      for (const flag of ["exit-when-done", "timeout", "log-dir"] as const) {
+      for (const flag of ["exit-when-done", "timeout", "log-dir", "allow-unsafe-scripts"] as const) {
         if (args[flag] !== undefined && args[flag] !== false)
           throw usageError(`--${flag} needs --scripts DIR or --script FILE`);
       }
@@ -152,6 +157,7 @@ export default defineCommand({
           ...(args["log-dir"] !== undefined && { logDir: args["log-dir"] }),
           exitWhenDone: args["exit-when-done"] === true,
           timeoutMs,
+          allowUnsafe: args["allow-unsafe-scripts"] === true,
         },
       }),
     });

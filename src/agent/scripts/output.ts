@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { besideSocket } from "../../lib/socket-path.ts";
 import { type LogFormat, stderrLine } from "../log.ts";
 
@@ -70,9 +69,4 @@ export class LineSplitter {
  */
 export function defaultLogDir(socketPath: string): string {
   return besideSocket(socketPath, "-logs");
-}
-
-/** A unit's log file: `<log-dir>/<unit>.log`, with `/` (legal in unit names) replaced so it stays in the directory. */
-export function logFileFor(logDir: string, unit: string): string {
-  return join(logDir, `${unit.replaceAll("/", "_")}.log`);
 }

@@ -1,9 +1,9 @@
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { compareNames, type Millis } from "../../graph/index.ts";
 import type { AgentLog } from "../log.ts";
 import { type Answer, type Awaitable, Refusal, type Started, type Units } from "../units.ts";
 import type { PlannedScript } from "./headers.ts";
-import { LineSplitter, logFileFor, type OutputSink, type StreamName } from "./output.ts";
+import { LogFile, logFileFor } from "./log-files.ts";
+import { LineSplitter, type OutputSink, type StreamName } from "./output.ts";
 import { type ReadinessWatch, watchReadiness } from "./service.ts";
 
 /** How a script's run ended. */
@@ -48,6 +48,7 @@ export interface RunnerOptions {
   units: Units;
   scripts: readonly PlannedScript[];
   socketPath: string;
+  /** Where each script's log goes; prepared (created or checked) by prepareLogDir. */
   logDir: string;
   output: OutputSink;
   log: AgentLog;
@@ -118,9 +119,8 @@ export class ScriptRunner {
 
   /** Registers every script's unit and dependencies, then starts each script as soon as it is ready. */
   start(): void {
-    const { units, logDir, timeoutMs } = this.#options;
+    const { units, timeoutMs } = this.#options;
     this.#started = units.now();
-    mkdirSync(logDir, { recursive: true, mode: 0o700 });
     Promise.all(this.#runs.map((run) => run.promise))
       .then(() => Promise.all(this.#inflight))
       .then(() => this.#finish());
@@ -223,13 +223,7 @@ export class ScriptRunner {
     const { unit, path } = run.script;
     run.cancelWait = undefined;
     run.startedAt = startedAt;
-    let logFd: number | undefined;
-    const logFile = logFileFor(logDir, unit);
-    try {
-      logFd = openSync(logFile, "w", 0o600);
-    } catch (error) {
-      log.warn(`cannot write ${logFile}: ${(error as Error).message}; the output of "${unit}" is not kept`);
-    }
+    const logFile = LogFile.open(logFileFor(logDir, unit), log.warn, `the output of "${unit}"`);
     let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
     try {
       proc = Bun.spawn([path], {
@@ -241,7 +235,7 @@ export class ScriptRunner {
         detached: true,
       });
     } catch (error) {
-      if (logFd !== undefined) closeSync(logFd);
+      logFile?.close();
       run.exitedAt = units.now();
       this.#settleFailed(run, `cannot execute ${path}: ${(error as Error).message}`);
       run.resolve();
@@ -267,7 +261,7 @@ export class ScriptRunner {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          if (logFd !== undefined) writeSync(logFd, value);
+          logFile?.write(value);
           splitter.push(value);
         }
       } catch {
@@ -278,7 +272,7 @@ export class ScriptRunner {
       }
     };
     const drained = Promise.all([pump(proc.stdout, "stdout"), pump(proc.stderr, "stderr")]).finally(() => {
-      if (logFd !== undefined) closeSync(logFd);
+      logFile?.close();
     });
     run.exit = proc.exited.then(() => {
       run.exitedAt = units.now();
