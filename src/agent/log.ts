@@ -42,33 +42,75 @@ export async function createAgentLog(format: LogFormat): Promise<AgentLog> {
     throttle: 0,
     fancy: true,
   } as Parameters<typeof createConsola>[0]);
+  process.stderr.on("error", loseStderr);
+  // A lost terminal (EPIPE, EIO) stops the log, never the agent: see stderrLine.
+  const guarded = (log: (message: string) => void) => (message: string) => {
+    if (lost) return;
+    try {
+      log(message);
+    } catch (error) {
+      loseStderr(error);
+    }
+  };
+  const info = guarded((message) => consola.info(message));
+  const warn = guarded((message) => consola.warn(message));
   return {
-    event: (event) =>
-      event.type === "failed" ? consola.warn(describeEvent(event)) : consola.info(describeEvent(event)),
-    info: (message) => consola.info(message),
-    warn: (message) => consola.warn(message),
+    event: (event) => (event.type === "failed" ? warn(describeEvent(event)) : info(describeEvent(event))),
+    info,
+    warn,
   };
 }
 
 /**
  * Writes one line to the agent's stderr. On a terminal through process.stderr, where consola writes
  * too, so the lines keep their order; elsewhere through a Bun file sink, because building Node's
- * stream object costs ~5 ms, `fs.writeSync` throws EAGAIN on a full non-blocking pipe, and
- * console.error colours every line red on a terminal or with FORCE_COLOR.
+ * stream object costs start-up time (docs/benchmarks.md), `fs.writeSync` throws EAGAIN on a full
+ * non-blocking pipe, and console.error colours every line red on a terminal or with FORCE_COLOR.
+ *
+ * Losing the reader of stderr (EPIPE: a pipe whose reader exited) must never stop the agent, or
+ * every unit's state would go with it: the first failed write stops all further ones, is said once
+ * on stdout if that still works, and the agent keeps serving.
  */
 export function stderrLine(line: string): void {
-  writeLine ??= isatty(2) ? (text) => process.stderr.write(`${text}\n`) : fileSinkLines();
-  writeLine(line);
+  if (lost) return;
+  writeLine ??= isatty(2) ? terminalLines() : fileSinkLines();
+  try {
+    writeLine(line);
+  } catch (error) {
+    loseStderr(error);
+  }
 }
 
 // --- internal ---
 
 let writeLine: ((line: string) => void) | undefined;
+let lost = false;
+
+function terminalLines(): (line: string) => void {
+  // Without a listener, an asynchronous write error on the stream is an uncaught exception.
+  process.stderr.on("error", loseStderr);
+  return (text) => process.stderr.write(`${text}\n`);
+}
 
 function fileSinkLines(): (line: string) => void {
   const sink = Bun.stderr.writer();
   return (line) => {
     sink.write(`${line}\n`);
-    sink.flush();
+    const flushed = sink.flush();
+    if (flushed instanceof Promise) flushed.catch(loseStderr);
   };
+}
+
+function loseStderr(error: unknown): void {
+  if (lost) return;
+  lost = true;
+  const code = (error as { code?: string } | undefined)?.code ?? String(error);
+  try {
+    const stdout = Bun.stdout.writer();
+    stdout.write(`unitsync agent: cannot write to stderr (${code}); logging stopped, still serving\n`);
+    const flushed = stdout.flush();
+    if (flushed instanceof Promise) flushed.catch(() => {});
+  } catch {
+    // Nowhere left to say it: keep serving in silence.
+  }
 }
