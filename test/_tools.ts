@@ -24,6 +24,8 @@ export const TOOLS = {
   debootstrap: { apt: "debootstrap" },
   // Not in Debian (its licence): HashiCorp's own packages.
   terraform: { brew: "hashicorp/tap/terraform", url: "https://developer.hashicorp.com/terraform/install" },
+  // util-linux's script(1), for the pseudo-terminal tests (macOS's BSD script takes other flags).
+  script: { apt: "bsdutils" },
 } as const satisfies Record<string, Packages>;
 
 /** A tool named in TOOLS. */

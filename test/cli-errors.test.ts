@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import { defineCommand } from "../src/lib/cli/command.ts";
 import { runCli } from "../src/lib/cli/run.ts";
 import { ExitCode, UnitsyncError } from "../src/lib/errors.ts";
+import * as stderr from "../src/lib/stderr.ts";
 
 /** A root command whose one verb throws `error`. */
 function throwing(error: unknown) {
@@ -20,14 +21,22 @@ function throwing(error: unknown) {
 
 describe("the entrypoint's error sink", () => {
   let lines: string[];
-  let spy: ReturnType<typeof spyOn>;
+  let spies: { mockRestore(): void }[];
   beforeEach(() => {
     lines = [];
-    spy = spyOn(console, "error").mockImplementation((...args: unknown[]) => {
-      lines.push(args.join(" "));
-    });
+    // Error lines go through console.error (red on a terminal), hints through printLine (plain).
+    spies = [
+      spyOn(console, "error").mockImplementation((...args: unknown[]) => {
+        lines.push(args.join(" "));
+      }),
+      spyOn(stderr, "printLine").mockImplementation((line: string) => {
+        lines.push(line);
+      }),
+    ];
   });
-  afterEach(() => spy.mockRestore());
+  afterEach(() => {
+    for (const spy of spies) spy.mockRestore();
+  });
 
   test("an unexpected exception exits 70 and says it is a bug", async () => {
     const code = await runCli(throwing(new TypeError("x is undefined")), ["verb"], "0.0.0");

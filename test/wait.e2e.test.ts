@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { syncInBackground, untilWaiting, waiters } from "./_background.ts";
-import { BIN, cleanEnv, startAgent, sync, tempDir, waitFor } from "./_helpers.ts";
+import { BIN, startAgent, sync, tempDir, waitFor } from "./_helpers.ts";
+import { onTerminal } from "./_pty.ts";
 
 /** Carriage return + "erase line": how the live line is redrawn in place. */
 const ERASE_LINE = "\r\x1b[2K";
@@ -193,23 +194,3 @@ describe("progress", () => {
     },
   );
 });
-
-/**
- * Runs a shell command on a pseudo-terminal (script(1)), so it sees a TTY on stdout and stderr; what
- * it draws there comes out on script's stdout, read as it arrives.
- */
-function onTerminal(command: string): { screen: () => string; exited: Promise<number> } {
-  const proc = Bun.spawn(["script", "-qfec", command, "/dev/null"], {
-    env: cleanEnv(),
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  let screen = "";
-  const drained = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of proc.stdout) screen += decoder.decode(chunk, { stream: true });
-  })();
-  const exited = Promise.all([proc.exited, drained, new Response(proc.stderr).text()]).then(([code]) => code);
-  return { screen: () => screen, exited };
-}

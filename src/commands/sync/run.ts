@@ -4,6 +4,7 @@ import { defineCommand } from "../../lib/cli/command.ts";
 import { report } from "../../lib/cli/run.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { UnitsyncError } from "../../lib/errors.ts";
+import { printLine } from "../../lib/stderr.ts";
 import { autostartArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 import { startUnit } from "./_start-unit.ts";
@@ -46,9 +47,8 @@ export default defineCommand({
     checkNames(unit, ...wants);
     const timeoutMs = parseDuration(args.timeout);
     const client = clientFor(args, { autostart: true });
-    // console.error, not process.stderr: building Node's stream is paid before the command runs
-    // (docs/benchmarks.md, "Touching process.stdout").
-    const say = (text: string) => console.error(text);
+    // stderr, uncoloured: stdout belongs to the command.
+    const say = printLine;
 
     // Handlers go in before the wait: a signal that arrives between `start` and the spawn must
     // not leave the unit started forever with nothing running.

@@ -1,6 +1,7 @@
 import { ProgressLine } from "../../client/progress.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
+import { printLine } from "../../lib/stderr.ts";
 import { autostartArgs, socketArgs, textOrJsonArgs } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 
@@ -44,7 +45,7 @@ export default defineCommand({
           waiting = true;
           // The human side goes to stderr: stdout carries only the answer, for scripts.
           const which = args.any ? "any of " : "";
-          console.error(`Waiting for ${which}[${line.unmet.join(", ")}] to complete`);
+          printLine(`Waiting for ${which}[${line.unmet.join(", ")}] to complete`);
           progress = ProgressLine.start("", line.unmet);
         } else if (line.type === "completed") {
           progress?.stop();

@@ -1,4 +1,5 @@
 import { ExitCode, UnitsyncError, usageError } from "../errors.ts";
+import { printLine } from "../stderr.ts";
 import type { Command, CommandDef } from "./command.ts";
 import { helpText } from "./help.ts";
 import { parseArgs } from "./parse.ts";
@@ -54,7 +55,8 @@ export function report(error: unknown): number {
   if (error instanceof UnitsyncError) {
     for (const detail of error.details) console.error(`error: ${detail}`);
     console.error(`error: ${error.message}`);
-    if (error.hint) console.error(`hint: ${error.hint}`);
+    // Plain: on a terminal console.error prints red, which belongs to the error itself.
+    if (error.hint) printLine(`hint: ${error.hint}`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -63,7 +65,7 @@ export function report(error: unknown): number {
     return ExitCode.refused;
   }
   console.error(`error: internal error (a bug in unitsync): ${message}`);
-  console.error("hint: please report it, with the command that failed and unitsync --version");
+  printLine("hint: please report it, with the command that failed and unitsync --version");
   return ExitCode.internal;
 }
 
