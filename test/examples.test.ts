@@ -319,6 +319,26 @@ describe("examples/startup.d and examples/demo", () => {
     expect(result.stdout).toContain("Critical path");
     expect(result.stdout).toContain("agent stopped");
   });
+
+  test("`npm run demo | head` leaves no process behind either", async () => {
+    // A mark in the environment: every process of this demo run inherits it.
+    const mark = `UNITSYNC_DEMO_MARK=${process.pid}-${Date.now()}`;
+    const [name, value] = mark.split("=") as [string, string];
+    const result = await sh(`bash ${join(EXAMPLES, "demo/run.sh")} | head -n 3`, { [name]: value });
+    expect(result.stdout.split("\n")[0]).toStartWith("== starting the agent on ");
+    const marked = () =>
+      readdirSync("/proc")
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((entry) => {
+          try {
+            return readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(mark);
+          } catch {
+            return false;
+          }
+        });
+    // The demo's own processes may still be finishing their exit; none may stay.
+    await waitFor("the demo's processes to exit", () => marked().length === 0);
+  });
 });
 
 describe("examples/systemd/unitsync.service", () => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo behind `npm run demo`: start an agent on a private socket, run five startup scripts
 # shaped like the spec's examples in parallel, show that each waited for its dependencies, print
-# `list`, and stop the agent. Expects dist/unitsync (npm run demo builds it first).
+# `list`, and stop the agent (`unitsync agent stop`, also when the output is cut short). Expects dist/unitsync (npm run demo builds it first).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -10,13 +10,23 @@ bin="$root/dist/unitsync"
 
 work=$(mktemp -d /tmp/unitsync-demo.XXXXXX)
 export UNITSYNC_SOCKET_PATH="$work/agent.sock"
+# The demo starts and stops its own agent: a script still running after it must not start another.
+export UNITSYNC_AUTOSTART=0
 export PATH="$root/dist:$PATH"
 agent_pid=
 cleanup() {
-  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  # `agent stop` returns once the agent has exited; kill is the fallback if it cannot ask it.
+  if [ -n "$agent_pid" ]; then
+    unitsync agent stop >/dev/null 2>&1 || kill "$agent_pid" 2>/dev/null || true
+    wait "$agent_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+# A reader that goes away (`npm run demo | head`) or Ctrl-C must still stop the agent.
+trap 'exit 141' PIPE
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 
 start=$(date +%s%N)
 stamp() { # prefixes each line with the time since the demo started and the script's name

@@ -16,6 +16,8 @@ export default defineCommand({
     description:
       "Run the agent: the socket server that owns the dependency graph, and optionally the startup scripts",
   },
+  // `agent` runs the agent itself; `agent stop` is the one verb below it.
+  subCommands: { stop: () => import("./agent-stop.ts").then((m) => m.default) },
   args: {
     ...socketArgs,
     "socket-server-enabled": {

@@ -20,6 +20,11 @@ export async function helpText(command: Command, path: string[]): Promise<string
     if (def.afterDashes) line = line.replace(`<${upper}>`, `-- <${name}> [args...]`);
     else if (def.variadic) line = line.replace(new RegExp(`([<[])${upper}([>\\]])`), `$1${upper}$2...`);
   }
+  // A command that runs by itself when no verb follows (`agent`, `agent stop`): the verb is optional.
+  if (command.run && command.subCommands) {
+    const names = Object.keys((await resolve(command.subCommands)) ?? {}).join("|");
+    line = line.replace(` ${names}`, ` [${names}]`);
+  }
   if (usage !== -1) lines[usage] = line;
   return lines.join("\n");
 }

@@ -1,6 +1,6 @@
 import { ExitCode, UnitsyncError, usageError } from "../errors.ts";
 import { printLine } from "../stderr.ts";
-import type { Command, CommandDef } from "./command.ts";
+import type { ArgsDef, Command, CommandDef } from "./command.ts";
 import { helpText } from "./help.ts";
 import { parseArgs } from "./parse.ts";
 
@@ -27,7 +27,8 @@ export async function runCli(root: Command, argv: string[], version: string): Pr
       process.stdout.write(`${await usage(leaf, path)}\n`);
       return ExitCode.ok;
     }
-    if (leaf.subCommands || !leaf.run) {
+    // A group runs nothing itself; a command with both (`agent`, `agent stop`) runs when no verb follows.
+    if (!leaf.run) {
       const next = rest.find((arg, i) => !arg.startsWith("-") && !isValueOf(rest[i - 1]));
       process.stderr.write(`${await usage(leaf, path)}\n\n`);
       throw next === undefined
@@ -83,11 +84,14 @@ async function resolve(
     const subCommands = await resolveValue(command.subCommands);
     if (!subCommands) return { path, leaf: command, rest };
     // Flags may stand before the verb (`exp sync --socket-path P ping`): a word right after a flag
-    // that is not a verb is taken as that flag's value.
+    // that is not a verb is taken as that flag's value, and so is any word after a flag this
+    // command itself declares with a value (`agent --scripts stop` names a directory).
+    const ownValueFlags = valueFlags((await resolveValue(command.args)) ?? {});
     let found: { index: number; next: Command } | undefined;
     for (let i = 0; i < rest.length && !found; i++) {
       const arg = rest[i] as string;
       if (arg.startsWith("-")) continue;
+      if (ownValueFlags.has(rest[i - 1] ?? "")) continue;
       const next = await findSubCommand(subCommands, arg);
       if (next) found = { index: i, next };
       else if (!isValueOf(rest[i - 1])) break;
@@ -97,6 +101,17 @@ async function resolve(
     command = found.next;
     rest = [...rest.slice(0, found.index), ...rest.slice(found.index + 1)];
   }
+}
+
+/** The spellings (`--scripts`, `-o`) of the flags in `args` that take a value. */
+function valueFlags(args: ArgsDef): Set<string> {
+  const words = new Set<string>();
+  for (const [name, def] of Object.entries(args)) {
+    if (def.type === "positional" || def.type === "boolean") continue;
+    const aliases = "alias" in def && def.alias ? [def.alias].flat() : [];
+    for (const flag of [name, ...aliases]) words.add(flag.length === 1 ? `-${flag}` : `--${flag}`);
+  }
+  return words;
 }
 
 function isValueOf(previous: string | undefined): boolean {
