@@ -107,5 +107,7 @@ describe("help", () => {
         .find((line) => line.startsWith("USAGE"));
     expect(await usage(wantArgs)).toBe("USAGE x [OPTIONS] <UNIT> <DEPENDS-ON>...");
     expect(await usage(runArgs)).toBe("USAGE x [OPTIONS] <UNIT> -- <command> [args...]");
+    const optionalCommand = { command: { type: "positional", afterDashes: true, required: false } } as const;
+    expect(await usage(optionalCommand)).toBe("USAGE x [OPTIONS] [-- <command> [args...]]");
   });
 });

@@ -17,13 +17,16 @@ export async function helpText(command: Command, path: string[]): Promise<string
   for (const [name, def] of Object.entries(args)) {
     if (def.type !== "positional") continue;
     const upper = name.toUpperCase();
-    if (def.afterDashes) line = line.replace(`<${upper}>`, `-- <${name}> [args...]`);
-    else if (def.variadic) line = line.replace(new RegExp(`([<[])${upper}([>\\]])`), `$1${upper}$2...`);
+    if (def.afterDashes) {
+      line = line
+        .replace(`<${upper}>`, `-- <${name}> [args...]`)
+        .replace(`[${upper}]`, `[-- <${name}> [args...]]`);
+    } else if (def.variadic) line = line.replace(new RegExp(`([<[])${upper}([>\\]])`), `$1${upper}$2...`);
   }
   // A command that runs by itself when no verb follows (`agent`, `agent stop`): the verb is optional.
   if (command.run && command.subCommands) {
     const names = Object.keys((await resolve(command.subCommands)) ?? {}).join("|");
-    line = line.replace(` ${names}`, ` [${names}]`);
+    line = line.replace(` ${names}`, "").replace("[OPTIONS]", `[OPTIONS] [${names}]`);
   }
   if (usage !== -1) lines[usage] = line;
   return lines.join("\n");
