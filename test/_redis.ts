@@ -14,6 +14,8 @@ export interface RedisServer {
   url: string;
   /** TCP port, when started with `tcp: true`. */
   port?: number;
+  /** With `tls: true`: `rediss://localhost:PORT`, and the self-signed certificate to trust (its own CA). */
+  tls?: { url: string; ca: string };
   pid: number;
   /** Sends a signal to the server (SIGSTOP / SIGCONT / SIGKILL). */
   signal(signal: NodeJS.Signals): void;
@@ -23,10 +25,15 @@ export interface RedisServer {
 }
 
 /** Starts redis-server and waits until it answers PING. */
-export async function startRedis(options: { password?: string; tcp?: boolean } = {}): Promise<RedisServer> {
+export async function startRedis(
+  options: { password?: string; tcp?: boolean; tls?: boolean } = {},
+): Promise<RedisServer> {
   const dir = mkdtempSync("/tmp/rs-");
   const socket = join(dir, "redis.sock");
   const port = options.tcp ? await freePort() : 0;
+  const tlsPort = options.tls ? await freePort() : 0;
+  const ca = join(dir, "cert.pem");
+  if (options.tls) selfSigned(ca, join(dir, "key.pem"));
   const args = [
     "redis-server",
     "--port",
@@ -42,6 +49,10 @@ export async function startRedis(options: { password?: string; tcp?: boolean } =
     "--appendonly",
     "no",
     ...(options.password ? ["--requirepass", options.password] : []),
+    ...(options.tls
+      ? ["--tls-port", String(tlsPort), "--tls-cert-file", ca, "--tls-key-file", join(dir, "key.pem")]
+      : []),
+    ...(options.tls ? ["--tls-ca-cert-file", ca, "--tls-auth-clients", "no"] : []),
   ];
   let proc = await launch(args, socket, options.password);
   const credentials = options.password ? `:${options.password}@` : "";
@@ -50,6 +61,7 @@ export async function startRedis(options: { password?: string; tcp?: boolean } =
     socket,
     url: `redis+unix://${credentials}${socket}`,
     ...(options.tcp && { port }),
+    ...(options.tls && { tls: { url: `rediss://localhost:${tlsPort}`, ca } }),
     get pid() {
       return proc.pid;
     },
@@ -109,6 +121,32 @@ async function answers(socket: string, password?: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A certificate for localhost (and 127.0.0.1), signed by itself, made with openssl. */
+function selfSigned(cert: string, key: string): void {
+  const result = Bun.spawnSync(
+    [
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    ],
+    { stdout: "ignore", stderr: "pipe" },
+  );
+  if (result.exitCode !== 0) throw new Error(`openssl failed: ${result.stderr.toString()}`);
 }
 
 /** A TCP port that was free a moment ago (the kernel picks it). */

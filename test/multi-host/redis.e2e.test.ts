@@ -146,6 +146,33 @@ describe.skipIf(missing("redis-server"))("agents sharing one graph through Redis
     expect(result.stderr).toContain(`(pid ${b.proc.pid}) that started it stopped renewing its lease`);
   });
 
+  test("an agent cut off longer than its lease: its unit fails everywhere; back, it refuses its script's complete", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    const { a, b } = agents;
+    expect((await sync(b.socket, "start", "db")).exitCode).toBe(0);
+    await sync(a.socket, "want", "app", "db");
+    b.proc.kill("SIGSTOP");
+    try {
+      const failed = await waitFor("A to see db failed", async () => {
+        const status = JSON.parse((await sync(a.socket, "status", "db", "-o", "json")).stdout);
+        return status.status === "failed" ? status : undefined;
+      });
+      expect(failed.unit_name).toBe("db");
+    } finally {
+      b.proc.kill("SIGCONT");
+    }
+    const complete = await waitFor("B to answer again", async () => {
+      const r = await sync(b.socket, "complete", "db");
+      return r.exitCode === 3 ? undefined : r;
+    });
+    expect(complete.exitCode).toBe(1);
+    expect(complete.stderr).toStartWith(
+      'error: unit "db" has failed; start it again to retry before completing it\n',
+    );
+    await waitFor("B's warning about its lease", () => b.log().includes("had expired and was taken again"));
+  });
+
   test("Redis stopped (SIGSTOP): clients get one line naming the store (exit 3); a held wait resumes after SIGCONT", async () => {
     await using redis = await startRedis();
     await using agents = await threeAgents(redis);
@@ -243,6 +270,40 @@ describe.skipIf(missing("redis-server"))("agent --scripts over a shared store", 
     expect(rb.stderr).not.toContain("never");
     expect(rb.stderr).toMatch(/after-broken\s+not run\s/);
     expect(rb.stderr).toContain("dependency failed: after-broken -> broken: broken failed: exit status 3");
+  });
+});
+
+const noOpenssl = !Bun.which("openssl");
+if (noOpenssl && !missing("redis-server"))
+  console.error("skip: the rediss:// tests need openssl to make a certificate");
+
+describe.skipIf(missing("redis-server") || noOpenssl)("agent --store rediss:// (TLS)", () => {
+  test("agents share a graph over TLS once they trust the server's CA; without it, one line and exit 3", async () => {
+    await using redis = await startRedis({ tls: true });
+    const tls = redis.tls as { url: string; ca: string };
+    const start = (name: string) =>
+      startAgent(join(redis.dir, `${name}.sock`), ["--store", tls.url, ...LEASE], {
+        NODE_EXTRA_CA_CERTS: tls.ca,
+      });
+    await using a = await start("a");
+    await using b = await start("b");
+    await sync(a.socket, "want", "app", "db");
+    await sync(b.socket, "start", "db");
+    await sync(b.socket, "complete", "db");
+    expect((await sync(a.socket, "start", "app")).stdout).toBe(
+      'Unit "app" started immediately, dependencies already satisfied: [db]\n',
+    );
+    const untrusted = await background([
+      "agent",
+      "--socket-path",
+      join(redis.dir, "c.sock"),
+      "--store",
+      tls.url,
+    ]).done;
+    expect(untrusted.exitCode).toBe(3);
+    expect(untrusted.stderr).toContain(
+      `error: the shared store ${tls.url}/0 (namespace default) is unreachable: TLS: the server's certificate was refused (DEPTH_ZERO_SELF_SIGNED_CERT); trust its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem\n`,
+    );
   });
 });
 

@@ -283,6 +283,13 @@ async function diagnose(address: StoreAddress, timeoutMs: number): Promise<strin
       open(s: { write(data: string): number }) {
         s.write(request);
       },
+      handshake(_s: unknown, success: boolean, error: (Error & { code?: string }) | null) {
+        if (!success || error) {
+          resolve(
+            `TLS: the server's certificate was refused (${error?.code ?? error?.message ?? "handshake failed"}); trust its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem`,
+          );
+        }
+      },
       close() {
         resolve(reply ? judge(reply) : "the connection was closed");
       },
