@@ -59,7 +59,7 @@ describe("parseHeader", () => {
       {
         line: 2,
         message:
-          'unknown key "wnat"; the keys are unit, want, ready, ready-timeout, ready-interval, may-exit',
+          'unknown key "wnat"; the keys are unit, want, want-started, target, before, ready, ready-timeout, ready-interval, may-exit',
       },
       { line: 3, message: 'expected "key=value" after "# unitsync:", got "want"' },
       { line: 4, message: 'empty value in "want=a,,b"' },
@@ -253,7 +253,7 @@ describe("planScripts", () => {
   test("reports header mistakes with the file and line, and passes warnings on", () => {
     const plan = planScripts([source("a.sh", "#!/bin/sh\n# unitsync: after=b\necho\n# unitsync: want=c\n")]);
     expect(plan.errors).toEqual([
-      '/d/a.sh:2: unknown key "after"; the keys are unit, want, ready, ready-timeout, ready-interval, may-exit',
+      '/d/a.sh:2: unknown key "after"; the keys are unit, want, want-started, target, before, ready, ready-timeout, ready-interval, may-exit',
     ]);
     expect(plan.warnings).toEqual([expect.stringMatching(/^\/d\/a\.sh:4: /)]);
   });

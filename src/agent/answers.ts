@@ -11,21 +11,20 @@ export function summaryOf(graph: Graph, unit: UnitView): UnitSummary {
     is_ready: graph.isReady(unit.name),
   };
   if (unit.reason) summary.reason = unit.reason;
+  const kind = kindOf(unit);
+  if (kind) summary.kind = kind;
   return summary;
 }
 
 /** The answer to `status <unit>`: Coder's fields first, then ours. */
 export function statusOf(graph: Graph, name: string, _now: Millis): StatusResponse {
   const unit = graph.get(name);
-  const dependencies = [...(unit?.dependsOn ?? [])].sort(compareNames).map((dep) => {
-    const current = graph.status(dep);
-    return {
-      depends_on: dep,
-      required_status: "completed" as const,
-      current_status: current,
-      is_satisfied: current === "completed",
-    };
-  });
+  const dependencies = [...(unit?.dependsOn ?? [])].sort(compareNames).map((dep) => ({
+    depends_on: dep,
+    required_status: graph.requiredStatus(name, dep) ?? "completed",
+    current_status: graph.status(dep),
+    is_satisfied: graph.isSatisfied(name, dep),
+  }));
   const response: StatusResponse = {
     unit_name: name,
     status: graph.status(name),
@@ -33,6 +32,8 @@ export function statusOf(graph: Graph, name: string, _now: Millis): StatusRespon
     dependencies,
   };
   if (unit?.reason) response.reason = unit.reason;
+  const kind = unit && kindOf(unit);
+  if (kind) response.kind = kind;
   if (unit) response.times = wireTimes(unit.times);
   const waiting = explainWait(graph, name);
   if (waiting) {
@@ -51,7 +52,9 @@ export function snapshot(graph: Graph, now: Millis): SnapshotResponse {
       status: unit.status,
       is_ready: graph.isReady(unit.name),
       depends_on: [...unit.dependsOn],
+      ...(unit.startedOnly && { started_only: [...unit.startedOnly] }),
       ...(unit.reason && { reason: unit.reason }),
+      ...(kindOf(unit) && { kind: kindOf(unit) }),
       times: wireTimes(unit.times),
     })),
   };
@@ -69,6 +72,11 @@ export function wireTimes(times: Readonly<UnitTimes>): NonNullable<StatusRespons
 }
 
 // --- internal ---
+
+/** "target" or "before-all" for the units that are one; undefined for a plain unit. */
+function kindOf(unit: UnitView): "target" | "before-all" | undefined {
+  return unit.target ? "target" : unit.beforeAll ? "before-all" : undefined;
+}
 
 /** The unit a wait is stuck on, with the time it reached its status. */
 function blockerOf(graph: Graph, name: string): NonNullable<StatusResponse["blocker"]> {

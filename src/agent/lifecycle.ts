@@ -13,6 +13,7 @@ import { exitStatusOf, renderSummary, summaryJson } from "./scripts/summary.ts";
 import { scriptTrustProblem } from "./scripts/trust.ts";
 import { startAgent } from "./server.ts";
 import { openSharedUnits, type SharedAgentUnits, type StoreConfig } from "./store/config.ts";
+import { createUnits, Refusal, type Units } from "./units.ts";
 
 /** What `unitsync agent` was asked to do, its flags already parsed and checked. */
 export interface AgentRunOptions {
@@ -28,6 +29,8 @@ export interface AgentRunOptions {
   socketGroup?: number;
   /** Entrypoint mode (`-- COMMAND...`): the main command to run once the startup has finished. */
   main?: MainOptions;
+  /** With --before-all: units every other unit depends on, declared before the socket answers anyone. */
+  beforeAll?: readonly string[];
 }
 
 export interface ScriptsOptions {
@@ -72,11 +75,19 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
       );
       log.info(`sharing the graph through ${shared.units.info().store.url}`);
     }
+    const units = shared?.units ?? createUnits();
+    // Before the socket answers: no unit can be registered ahead of the before-all ones (from
+    // --before-all, then the scripts' `before=*` headers).
+    const first = [
+      ...(options.beforeAll ?? []),
+      ...(scripts ?? []).filter((s) => s.beforeAll).map((s) => s.unit),
+    ];
+    for (const unit of first) await declareBeforeAll(units, unit);
     agent = await startAgent({
       socketPath,
       version: pkg.version,
       log,
-      ...(shared && { units: shared.units }),
+      units,
       ...(options.socketGroup !== undefined && { socketGroup: options.socketGroup }),
     });
   } catch (error) {
@@ -158,6 +169,16 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
 }
 
 // --- internal ---
+
+async function declareBeforeAll(units: Units, unit: string): Promise<void> {
+  try {
+    await units.beforeAll(unit);
+  } catch (error) {
+    if (error instanceof Refusal)
+      throw new UnitsyncError(`--before-all ${unit}: ${error.message}`, ExitCode.refused, error.code);
+    throw error;
+  }
+}
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
 

@@ -4,6 +4,8 @@ import {
   FailRequestSchema,
   type PingResponse,
   StartRequestSchema,
+  TargetRequestSchema,
+  type TargetResponse,
   type WaitLine,
   WaitRequestSchema,
   WantRequestSchema,
@@ -34,6 +36,7 @@ export function createHandler(units: Units, info: AgentInfo): (req: Request) => 
     "/snapshot": { GET: async (_req, u) => json(await u.snapshot()) },
     "/events": { GET: (req, u) => eventStream(req, u.events) },
     "/want": { POST: want },
+    "/target": { POST: target },
     "/start": { POST: start },
     "/complete": { POST: complete },
     "/fail": { POST: fail },
@@ -68,8 +71,18 @@ function notAllowed(req: Request, allowed: string): HttpError {
 
 async function want(req: Request, units: Units): Promise<Response> {
   const body = await readBody(req, WantRequestSchema);
-  await units.want(body.unit, body.depends_on);
-  return json({ unit: body.unit, depends_on: body.depends_on });
+  await units.want(body.unit, body.depends_on, body.required_status);
+  return json({
+    unit: body.unit,
+    depends_on: body.depends_on,
+    ...(body.required_status && { required_status: body.required_status }),
+  });
+}
+
+async function target(req: Request, units: Units): Promise<Response> {
+  const { unit, members } = await readBody(req, TargetRequestSchema);
+  const state = await units.target(unit, members);
+  return json({ unit, ...state } satisfies TargetResponse);
 }
 
 async function complete(req: Request, units: Units): Promise<Response> {

@@ -8,6 +8,7 @@ import {
   type Millis,
   type NodeStatus,
   type Outcome,
+  type RequiredStatus,
 } from "../graph/index.ts";
 import type { ErrorCode, ListResponse, SnapshotResponse, StatusResponse } from "../protocol/schemas.ts";
 import { snapshot, statusOf, summaryOf } from "./answers.ts";
@@ -68,6 +69,12 @@ export interface CompletionRequest extends WaitOptions {
   any?: boolean;
 }
 
+/** A target as declared: every member it has now, and its status (completed at once if they all are). */
+export interface TargetState {
+  members: string[];
+  status: NodeStatus;
+}
+
 /** A unit's status and, while it is failed, the reason. */
 export interface UnitState {
   status: NodeStatus;
@@ -85,8 +92,12 @@ export interface UnitState {
  * belong here too, as options of `start` or reactions in `#apply`, not in the adapters.
  */
 export interface Units {
-  /** Declares that `unit` depends on each of `dependsOn`, atomically. */
-  want(unit: string, dependsOn: readonly string[]): Awaitable<void>;
+  /** Declares that `unit` depends on each of `dependsOn`, atomically, each edge with `required` (default "completed"). */
+  want(unit: string, dependsOn: readonly string[], required?: RequiredStatus): Awaitable<void>;
+  /** Declares `unit` a target of `members` (more may be added until it has completed). */
+  target(unit: string, members: readonly string[]): Awaitable<TargetState>;
+  /** Makes every other unit, present and future, depend on `unit`. */
+  beforeAll(unit: string): Awaitable<void>;
   /** Registers `unit`, waits until it is ready, marks it started. */
   start(request: StartRequest): Awaitable<Answer<Started>>;
   /** Marks `unit` completed; returns its new status. */
@@ -115,7 +126,9 @@ export interface Units {
 
 /** The units in this agent's own memory: every answer is there at once. */
 export interface LocalUnits extends Units {
-  want(unit: string, dependsOn: readonly string[]): void;
+  want(unit: string, dependsOn: readonly string[], required?: RequiredStatus): void;
+  target(unit: string, members: readonly string[]): TargetState;
+  beforeAll(unit: string): void;
   start(request: StartRequest): Answer<Started>;
   complete(unit: string): NodeStatus;
   fail(unit: string, reason: string): NodeStatus;
@@ -167,8 +180,20 @@ class InMemoryUnits implements LocalUnits {
     return this.#state.clock();
   }
 
-  want(unit: string, dependsOn: readonly string[]): void {
-    this.#apply((graph, now) => graph.want(unit, dependsOn, now));
+  want(unit: string, dependsOn: readonly string[], required?: RequiredStatus): void {
+    this.#apply((graph, now) => graph.want(unit, dependsOn, now, required));
+  }
+
+  target(unit: string, members: readonly string[]): TargetState {
+    this.#apply((graph, now) => graph.target(unit, members, now));
+    return this.#state.read((graph) => ({
+      members: [...graph.dependenciesOf(unit)].filter((dep) => !graph.isBeforeAll(dep)),
+      status: graph.status(unit),
+    }));
+  }
+
+  beforeAll(unit: string): void {
+    this.#apply((graph, now) => graph.beforeAll(unit, now));
   }
 
   start({ unit, dependsOn, ...options }: StartRequest): Answer<Started> {

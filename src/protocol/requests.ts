@@ -16,8 +16,22 @@ const UnitListSchema = v.pipe(v.array(UnitNameSchema), v.minLength(1), v.maxLeng
 /** Milliseconds the agent waits before answering "timeout"; 0 waits forever. */
 const TimeoutSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31 - 1));
 
-export const WantRequestSchema = v.strictObject({ unit: UnitNameSchema, depends_on: UnitListSchema });
+/** What a dependency must reach before its dependent is ready (default "completed", Coder's only value). */
+export const RequiredStatusSchema = v.picklist(["completed", "started"]);
+
+export const WantRequestSchema = v.strictObject({
+  unit: UnitNameSchema,
+  depends_on: UnitListSchema,
+  required_status: v.optional(RequiredStatusSchema),
+});
 export type WantRequest = v.InferOutput<typeof WantRequestSchema>;
+
+/** Declares a target and members (none: it completes at once, unless it already has members). */
+export const TargetRequestSchema = v.strictObject({
+  unit: UnitNameSchema,
+  members: v.pipe(v.array(UnitNameSchema), v.maxLength(MAX_DEPENDENCIES)),
+});
+export type TargetRequest = v.InferOutput<typeof TargetRequestSchema>;
 
 export const StartRequestSchema = v.strictObject({
   unit: UnitNameSchema,

@@ -15,7 +15,11 @@ export const PingResponseSchema = v.strictObject({
 });
 export type PingResponse = v.InferOutput<typeof PingResponseSchema>;
 
-export const WantResponseSchema = v.strictObject({ unit: v.string(), depends_on: v.array(v.string()) });
+export const WantResponseSchema = v.strictObject({
+  unit: v.string(),
+  depends_on: v.array(v.string()),
+  required_status: v.optional(v.picklist(["completed", "started"])),
+});
 export type WantResponse = v.InferOutput<typeof WantResponseSchema>;
 
 export const OkResponseSchema = v.strictObject({ unit: v.string(), status: v.string() });
@@ -23,11 +27,15 @@ export type OkResponse = v.InferOutput<typeof OkResponseSchema>;
 
 export const StatusNameSchema = v.picklist(["pending", "started", "completed", "failed", "not registered"]);
 
+/** Present on a target (completes by itself) or a before-all unit (every other unit depends on it). */
+export const KindSchema = v.optional(v.picklist(["target", "before-all"]));
+
 export const UnitSummarySchema = v.strictObject({
   unit_name: v.string(),
   status: StatusNameSchema,
   is_ready: v.boolean(),
   reason: v.optional(v.string()),
+  kind: KindSchema,
 });
 export type UnitSummary = v.InferOutput<typeof UnitSummarySchema>;
 
@@ -36,7 +44,7 @@ export type ListResponse = v.InferOutput<typeof ListResponseSchema>;
 
 export const DependencySchema = v.strictObject({
   depends_on: v.string(),
-  required_status: v.literal("completed"),
+  required_status: v.picklist(["completed", "started"]),
   current_status: StatusNameSchema,
   is_satisfied: v.boolean(),
 });
@@ -55,6 +63,7 @@ export const StatusResponseSchema = v.strictObject({
   is_ready: v.boolean(),
   dependencies: v.array(DependencySchema),
   reason: v.optional(v.string()),
+  kind: KindSchema,
   times: v.optional(TimesSchema),
   /** For a unit that is not ready: the chain down to what it is really waiting for. */
   waiting_on: v.optional(v.array(v.string())),
@@ -70,3 +79,11 @@ export const StatusResponseSchema = v.strictObject({
   ),
 });
 export type StatusResponse = v.InferOutput<typeof StatusResponseSchema>;
+
+/** POST /v1/target: the target, every member it has now, and its status (completed at once if they all are). */
+export const TargetResponseSchema = v.strictObject({
+  unit: v.string(),
+  members: v.array(v.string()),
+  status: StatusNameSchema,
+});
+export type TargetResponse = v.InferOutput<typeof TargetResponseSchema>;

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { StatusNameSchema, TimesSchema } from "./responses.ts";
+import { KindSchema, StatusNameSchema, TimesSchema } from "./responses.ts";
 
 /** What the graph, timeline and events views read: the snapshot of every unit, and the event records. */
 
@@ -10,7 +10,10 @@ export const SnapshotUnitSchema = v.strictObject({
   is_ready: v.boolean(),
   /** Direct dependencies, in the order they were declared. */
   depends_on: v.array(v.string()),
+  /** The dependencies that only have to start (the others must complete); absent when none. */
+  started_only: v.optional(v.array(v.string())),
   reason: v.optional(v.string()),
+  kind: KindSchema,
   times: TimesSchema,
 });
 export type SnapshotUnit = v.InferOutput<typeof SnapshotUnitSchema>;

@@ -9,7 +9,17 @@ import { PROBE_DEFAULTS, type ProbeSpec, type ProbeTiming, parseProbe } from "..
  */
 
 /** The header keys a script may use. */
-export const HEADER_KEYS = ["unit", "want", "ready", "ready-timeout", "ready-interval", "may-exit"] as const;
+export const HEADER_KEYS = [
+  "unit",
+  "want",
+  "want-started",
+  "target",
+  "before",
+  "ready",
+  "ready-timeout",
+  "ready-interval",
+  "may-exit",
+] as const;
 
 /**
  * A script that keeps running (a database, a dev server): its unit completes when it is ready,
@@ -36,6 +46,12 @@ export interface ScriptHeader {
   wants: string[];
   /** Present when the script is a service (`ready=`). */
   service?: ServiceHeader;
+  /** The units it waits only to have started (`want-started=`), likewise; absent when none. */
+  wantsStarted?: string[];
+  /** The targets it is a member of (`target=`): each completes once all its member scripts have. */
+  targets?: string[];
+  /** `before=*`: every other unit waits for this one. */
+  beforeAll?: true;
 }
 
 /** A problem found on one line of a script (1-based line number; 0 for the file as a whole). */
@@ -65,6 +81,12 @@ export interface PlannedScript {
   wants: string[];
   /** Present when the script is a service: it keeps running and its unit completes when it is ready. */
   service?: ServiceHeader;
+  /** Units it waits only to have started; absent when none. */
+  wantsStarted?: string[];
+  /** Targets it is a member of; absent when none. */
+  targets?: string[];
+  /** Every other unit depends on it (`before=*`). */
+  beforeAll?: true;
 }
 
 /** The scripts to run (sorted by unit), or the reasons not to run any. */
@@ -182,16 +204,29 @@ export function planScripts(sources: readonly ScriptSource[], { shared = false }
       continue;
     }
     byUnit.set(unit, source.path);
-    const { wants, service } = parsed.header;
-    scripts.push({ path: source.path, unit, wants, ...(service && { service }) });
+    scripts.push({ path: source.path, unit, ...parsed.header });
   }
 
+  const targets = new Set(scripts.flatMap((script) => script.targets ?? []));
   for (const script of scripts) {
-    for (const want of script.wants) {
-      if (!shared && !byUnit.has(want)) {
+    for (const target of script.targets ?? []) {
+      const other = byUnit.get(target);
+      if (other !== undefined) {
+        errors.push(
+          `${script.path}: target "${target}" is also the unit of ${other}; a target has no script`,
+        );
+      }
+    }
+    for (const want of [...script.wants, ...(script.wantsStarted ?? [])]) {
+      if (!shared && !byUnit.has(want) && !targets.has(want)) {
         errors.push(
           `${script.path}: wants "${want}", which no script provides, so "${script.unit}" could never run`,
         );
+      }
+    }
+    for (const want of script.wantsStarted ?? []) {
+      if (script.wants.includes(want)) {
+        errors.push(`${script.path}: "${want}" is in both want= and want-started=; choose one`);
       }
     }
   }
@@ -236,7 +271,7 @@ function applyLine(header: ScriptHeader, body: string, service: ServiceLines): s
   }
   if (values.some((value) => value === "")) return `empty value in ${JSON.stringify(body)}`;
   for (const value of values) {
-    const problem = nameProblem(value);
+    const problem = key === "before" ? undefined : nameProblem(value);
     if (problem) return problem;
   }
   if (key === "unit") {
@@ -245,7 +280,18 @@ function applyLine(header: ScriptHeader, body: string, service: ServiceLines): s
     header.unit = values[0];
     return undefined;
   }
-  for (const value of values) if (!header.wants.includes(value)) header.wants.push(value);
+  if (key === "before") {
+    // Only "*" for now: "before everything". Naming the units it runs before is what their own
+    // want= lines are for.
+    if (values.length !== 1 || values[0] !== "*") return `"before" takes only "*" (before every other unit)`;
+    header.beforeAll = true;
+    return undefined;
+  }
+  if (key === "want-started") header.wantsStarted ??= [];
+  if (key === "target") header.targets ??= [];
+  const list =
+    (key === "want" ? header.wants : key === "want-started" ? header.wantsStarted : header.targets) ?? [];
+  for (const value of values) if (!list.includes(value)) list.push(value);
   return undefined;
 }
 
@@ -300,20 +346,42 @@ function finishService(header: ScriptHeader, lines: ServiceLines): string | unde
   }
 }
 
-/** Every cycle among the scripts' wants, each named once in the graph's words (`cycle detected: a -> b -> a`). */
+/**
+ * Every cycle among the scripts' wants, targets and before-all units, each named once in the
+ * graph's words (`cycle detected: a -> b -> a`), declared in the order the runner declares them.
+ */
 function cycles(scripts: readonly PlannedScript[]): string[] {
   const graph = new Graph();
   const problems: string[] = [];
+  const declare = (script: PlannedScript, change: () => unknown) => {
+    try {
+      change();
+    } catch (error) {
+      // A refused edge is not added, so each cycle is reported once, by the edge that closes it.
+      if (!(error instanceof GraphError)) throw error;
+      problems.push(`${script.path}: ${error.message}`);
+    }
+  };
+  for (const script of scripts) if (script.beforeAll) declare(script, () => graph.beforeAll(script.unit, 0));
   for (const script of scripts) {
-    for (const want of script.wants) {
-      try {
-        graph.want(script.unit, [want], 0);
-      } catch (error) {
-        // A refused edge is not added, so each cycle is reported once, by the edge that closes it.
-        if (!(error instanceof GraphError)) throw error;
-        problems.push(`${script.path}: ${error.message}`);
-      }
+    for (const want of script.wants) declare(script, () => graph.want(script.unit, [want], 0));
+    for (const want of script.wantsStarted ?? []) {
+      // (Also in want=: reported above already.)
+      if (!script.wants.includes(want)) declare(script, () => graph.want(script.unit, [want], 0, "started"));
     }
   }
+  for (const script of scripts) {
+    for (const target of script.targets ?? []) declare(script, () => graph.target(target, [script.unit], 0));
+  }
   return problems;
+}
+
+/** Each target the scripts name, with its member units in script order (the plan's, by unit). */
+export function targetsOf(scripts: readonly PlannedScript[]): Map<string, string[]> {
+  const targets = new Map<string, string[]>();
+  for (const script of scripts) {
+    for (const target of script.targets ?? [])
+      targets.set(target, [...(targets.get(target) ?? []), script.unit]);
+  }
+  return targets;
 }

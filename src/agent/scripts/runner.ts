@@ -1,7 +1,7 @@
 import { compareNames, type Millis } from "../../graph/index.ts";
 import type { AgentLog } from "../log.ts";
 import { type Answer, type Awaitable, Refusal, type Started, type Units } from "../units.ts";
-import type { PlannedScript } from "./headers.ts";
+import { type PlannedScript, targetsOf } from "./headers.ts";
 import { LogFile, logFileFor } from "./log-files.ts";
 import { LineSplitter, type OutputSink, type StreamName } from "./output.ts";
 import { type ReadinessWatch, watchReadiness } from "./service.ts";
@@ -126,11 +126,29 @@ export class ScriptRunner {
       .then(() => this.#finish());
     // Declare every edge before anything runs, so no script can start ahead of a dependency.
     const declared: Promise<void>[] = [];
+    // (Before-all units were declared before the socket was served: see lifecycle.ts.)
     for (const run of this.#runs) {
+      const { unit, wants, wantsStarted } = run.script;
       const later = attempt(
-        () => units.want(run.script.unit, run.script.wants),
+        () => {
+          // Synchronous in memory (the scripts launch in this same tick), a promise with a store.
+          const first = units.want(unit, wants);
+          if (!wantsStarted?.length) return first;
+          const second = () => units.want(unit, wantsStarted, "started");
+          return first instanceof Promise ? first.then(second) : second();
+        },
         () => {},
         (error) => this.#settleNotRun(run, "failed", error.message),
+      );
+      if (later) declared.push(later);
+    }
+    // Each target with all its member scripts at once, before any of them can run, so a target
+    // never completes before its last member was declared.
+    for (const [target, members] of targetsOf(this.#options.scripts)) {
+      const later = attempt(
+        () => units.target(target, members),
+        () => {},
+        (error) => this.#options.log.warn(`target "${target}": ${error.message}`),
       );
       if (later) declared.push(later);
     }

@@ -6,7 +6,16 @@ const At = v.number();
 
 /** One graph operation as the shared log records it: what was asked, by whom, when. */
 export const OpSchema = v.variant("t", [
-  v.strictObject({ t: v.literal("want"), unit: Unit, deps: v.array(Unit), at: At }),
+  v.strictObject({
+    t: v.literal("want"),
+    unit: Unit,
+    deps: v.array(Unit),
+    /** Absent: "completed" (so entries written before required statuses existed read the same). */
+    req: v.optional(v.literal("started")),
+    at: At,
+  }),
+  v.strictObject({ t: v.literal("target"), unit: Unit, deps: v.array(Unit), at: At }),
+  v.strictObject({ t: v.literal("before_all"), unit: Unit, at: At }),
   v.strictObject({ t: v.literal("request"), unit: Unit, at: At }),
   /** `start` returned on the agent that asked; host and pid name it if its lease is lost later. */
   v.strictObject({ t: v.literal("started"), unit: Unit, host: v.string(), pid: v.number(), at: At }),
@@ -42,7 +51,11 @@ export interface Owner {
 export function applyOp(graph: Graph, op: Op, agent: string, owners: Map<string, Owner>): GraphEvent[] {
   switch (op.t) {
     case "want":
-      return graph.want(op.unit, op.deps, op.at);
+      return graph.want(op.unit, op.deps, op.at, op.req ?? "completed");
+    case "target":
+      return graph.target(op.unit, op.deps, op.at);
+    case "before_all":
+      return graph.beforeAll(op.unit, op.at);
     case "request":
       return graph.requestStart(op.unit, op.at);
     case "started": {

@@ -4,6 +4,7 @@ import {
   GraphError,
   type Millis,
   type NodeStatus,
+  type RequiredStatus,
 } from "../../graph/index.ts";
 import type { ListResponse, SnapshotResponse, StatusResponse } from "../../protocol/schemas.ts";
 import type { EventLog } from "../events.ts";
@@ -15,6 +16,7 @@ import {
   Refusal,
   type Started,
   type StartRequest,
+  type TargetState,
   type UnitState,
   type Units,
   unitsOver,
@@ -66,8 +68,21 @@ export class SharedUnits implements Units {
     this.#local.shutdown();
   }
 
-  async want(unit: string, dependsOn: readonly string[]): Promise<void> {
-    await this.#perform([{ t: "want", unit, deps: [...dependsOn] }]);
+  async want(unit: string, dependsOn: readonly string[], required?: RequiredStatus): Promise<void> {
+    const req = required === "started" ? { req: "started" as const } : {};
+    await this.#perform([{ t: "want", unit, deps: [...dependsOn], ...req }]);
+  }
+
+  async target(unit: string, members: readonly string[]): Promise<TargetState> {
+    await this.#perform([{ t: "target", unit, deps: [...members] }]);
+    return this.#state.read((graph) => ({
+      members: [...graph.dependenciesOf(unit)].filter((dep) => !graph.isBeforeAll(dep)),
+      status: graph.status(unit),
+    }));
+  }
+
+  async beforeAll(unit: string): Promise<void> {
+    await this.#perform([{ t: "before_all", unit }]);
   }
 
   async start({ unit, dependsOn, ...options }: StartRequest): Promise<Answer<Started>> {
@@ -149,7 +164,7 @@ export class SharedUnits implements Units {
     // are decided where the entry lands in the log.
     for (const op of ops) {
       if ("unit" in op) assertValidName(op.unit);
-      if (op.t === "want") for (const dep of op.deps) assertValidName(dep);
+      if (op.t === "want" || op.t === "target") for (const dep of op.deps) assertValidName(dep);
     }
     try {
       await this.#shared.perform(ops);
