@@ -11,6 +11,8 @@ import {
   PingResponseSchema,
   type StatusResponse,
   StatusResponseSchema,
+  type TargetResponse,
+  TargetResponseSchema,
   type WantResponse,
   WantResponseSchema,
 } from "../protocol/responses.ts";
@@ -73,9 +75,18 @@ export class AgentClient {
     return this.#json("GET", "/ping", undefined, PingResponseSchema);
   }
 
-  /** POST /want: declares that `unit` depends on `dependsOn` (all of them or none). */
-  want(unit: string, dependsOn: string[]): Promise<WantResponse> {
-    return this.#json("POST", "/want", { unit, depends_on: dependsOn }, WantResponseSchema);
+  /**
+   * POST /want: declares that `unit` depends on `dependsOn` (all of them or none); with
+   * `requiredStatus` "started", each is satisfied once it has started.
+   */
+  want(unit: string, dependsOn: string[], requiredStatus?: "completed" | "started"): Promise<WantResponse> {
+    const body = { unit, depends_on: dependsOn, ...(requiredStatus && { required_status: requiredStatus }) };
+    return this.#json("POST", "/want", body, WantResponseSchema);
+  }
+
+  /** POST /target: declares `unit` a target of `members` (it completes once they all have). */
+  target(unit: string, members: string[]): Promise<TargetResponse> {
+    return this.#json("POST", "/target", { unit, members }, TargetResponseSchema);
   }
 
   /**

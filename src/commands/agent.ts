@@ -44,6 +44,13 @@ export default defineCommand({
       multiple: true,
       description: "Run FILE as a unit, like the files of --scripts (repeatable)",
     },
+    "before-all": {
+      type: "string",
+      valueHint: "unit",
+      multiple: true,
+      description:
+        "Make every other unit, including those registered later, depend on UNIT (repeatable; scripts: `# unitsync: before=*`)",
+    },
     "log-dir": {
       type: "string",
       valueHint: "dir",
@@ -143,6 +150,11 @@ export default defineCommand({
         "--scripts and --script need the socket server, but it is disabled (--socket-server-enabled=false)",
       );
     }
+    const beforeAll = args["before-all"];
+    for (const unit of beforeAll) {
+      const problem = nameProblem(unit);
+      if (problem) throw usageError(`--before-all ${JSON.stringify(unit)}: ${problem}`);
+    }
     const store = storeConfig(args);
     const group = args["socket-group"] ?? (process.env.UNITSYNC_SOCKET_GROUP || undefined);
     process.exitCode = await runAgent({
@@ -152,6 +164,7 @@ export default defineCommand({
       ...(store && { store }),
       ...(group !== undefined && { socketGroup: resolveGroup(group) }),
       ...(main && { main }),
+      ...(beforeAll.length > 0 && { beforeAll }),
       ...(withScripts && {
         scripts: {
           dirs,

@@ -4,7 +4,9 @@ import { STATE_STYLE } from "./palette.ts";
 /**
  * The graph in Graphviz DOT: one box per unit labelled with its name and state and coloured by
  * state (names only depended upon are grey and dashed), and an arrow from each dependency to the
- * unit that waits for it, so the drawing reads left to right in startup order. Node ids are
+ * unit that waits for it, so the drawing reads left to right in startup order. A target has a
+ * double border and says "target"; a before-all unit says "before all"; an edge that needs only a
+ * start is dashed and labelled "started". Node ids are
  * synthetic (n0, n1, ...): names appear only in quoted, escaped labels, so any name is safe.
  */
 export function renderDot(units: readonly SnapshotUnit[]): string {
@@ -18,13 +20,15 @@ export function renderDot(units: readonly SnapshotUnit[]): string {
   ];
   for (const unit of units) {
     const style = STATE_STYLE[unit.status];
+    const kind = unit.kind === "target" ? "target: " : unit.kind === "before-all" ? "before all: " : "";
     const attrs = [
-      `label="${escapeLabel(unit.unit_name)}\\n${unit.status}"`,
+      `label="${escapeLabel(unit.unit_name)}\\n${kind}${unit.status}"`,
       `fillcolor="${style.fill}"`,
       `color="${style.stroke}"`,
       `fontcolor="${style.text}"`,
     ];
     if (style.dashed) attrs.push('style="rounded,filled,dashed"');
+    if (unit.kind === "target") attrs.push("peripheries=2");
     if (unit.reason) attrs.push(`tooltip="${escapeLabel(`failed: ${unit.reason}`)}"`);
     out.push(`  ${ids.get(unit.unit_name)} [${attrs.join(", ")}];`);
   }
@@ -32,7 +36,9 @@ export function renderDot(units: readonly SnapshotUnit[]): string {
     for (const dep of unit.depends_on) {
       const from = ids.get(dep);
       // A snapshot always lists every name an edge mentions; skip rather than invent a node.
-      if (from) out.push(`  ${from} -> ${ids.get(unit.unit_name)};`);
+      if (!from) continue;
+      const started = unit.started_only?.includes(dep) ? ' [style=dashed, label="started", fontsize=9]' : "";
+      out.push(`  ${from} -> ${ids.get(unit.unit_name)}${started};`);
     }
   }
   out.push("}");

@@ -3,7 +3,8 @@ import { STATE_STYLE } from "./palette.ts";
 
 /**
  * The graph as a Mermaid flowchart (renders in GitHub and GitLab Markdown): the same boxes,
- * colours and arrows as the DOT view. Node ids are synthetic; names go into quoted labels where
+ * colours and arrows as the DOT view; a target is a hexagon, a before-all unit a double-sided box,
+ * an edge that needs only a start dotted and labelled "started". Node ids are synthetic; names go into quoted labels where
  * every character that could end or confuse the label is written as a Mermaid entity (`#34;`).
  */
 export function renderMermaid(units: readonly SnapshotUnit[]): string {
@@ -13,12 +14,19 @@ export function renderMermaid(units: readonly SnapshotUnit[]): string {
     "flowchart LR",
   ];
   if (units.length === 0) out.push('  empty["No units registered"]');
-  for (const unit of units)
-    out.push(`  ${ids.get(unit.unit_name)}["${escapeLabel(unit.unit_name)}<br/>${unit.status}"]`);
+  for (const unit of units) {
+    const kind = unit.kind === "target" ? "target: " : unit.kind === "before-all" ? "before all: " : "";
+    const label = `"${escapeLabel(unit.unit_name)}<br/>${kind}${unit.status}"`;
+    const shape =
+      unit.kind === "target" ? `{{${label}}}` : unit.kind === "before-all" ? `[[${label}]]` : `[${label}]`;
+    out.push(`  ${ids.get(unit.unit_name)}${shape}`);
+  }
   for (const unit of units) {
     for (const dep of unit.depends_on) {
       const from = ids.get(dep);
-      if (from) out.push(`  ${from} --> ${ids.get(unit.unit_name)}`);
+      if (!from) continue;
+      const arrow = unit.started_only?.includes(dep) ? "-.->|started|" : "-->";
+      out.push(`  ${from} ${arrow} ${ids.get(unit.unit_name)}`);
     }
   }
   for (const [status, style] of Object.entries(STATE_STYLE)) {

@@ -13,6 +13,7 @@ export function timelineJson(timeline: Timeline) {
       unit_name: row.unit,
       status: row.status,
       ...(row.reason !== undefined && { reason: row.reason }),
+      ...(row.kind !== undefined && { kind: row.kind }),
       depends_on: row.dependsOn,
       registered_ms: row.registered ?? null,
       start_requested_ms: row.startRequested ?? null,
@@ -57,7 +58,7 @@ export function timelineTable(timeline: Timeline, only?: string): string {
 
 /** The table's columns, for `-c` (checked before any request). */
 export const TIMELINE_COLUMNS: Column<TimelineRow>[] = [
-  { header: "unit", cell: (row) => row.unit },
+  { header: "unit", cell: (row) => (row.kind === "target" ? `${row.unit} (target)` : row.unit) },
   { header: "status", cell: (row) => row.status },
   { header: "registered", cell: (row) => offset(row.registered) },
   { header: "start asked", cell: (row) => offset(row.startRequested) },

@@ -14,6 +14,8 @@ export interface TimelineRow {
   unit: string;
   status: SnapshotUnit["status"];
   reason?: string;
+  /** A target (completes by itself) or a before-all unit. */
+  kind?: "target" | "before-all";
   dependsOn: string[];
   registered?: number;
   startRequested?: number;
@@ -144,9 +146,14 @@ function rowOf(unit: SnapshotUnit, at: AbsoluteTimes, base: number, now: number)
     critical: false,
   };
   if (unit.reason !== undefined) row.reason = unit.reason;
+  if (unit.kind !== undefined) row.kind = unit.kind;
+  // A target waits for its members from its declaration and is done the moment they are: a wait
+  // bar, then a run of no length, so the critical path goes on through it to the member that
+  // finished last.
+  const target = unit.kind === "target";
   const registered = rel(at.registered);
-  const startRequested = rel(at.startRequested);
-  const started = rel(at.started);
+  const startRequested = rel(at.startRequested ?? (target ? at.registered : undefined));
+  const started = rel(at.started ?? (target && unit.status === "completed" ? at.finished : undefined));
   const finished = rel(at.finished);
   if (registered !== undefined) row.registered = registered;
   if (startRequested !== undefined) row.startRequested = startRequested;

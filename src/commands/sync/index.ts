@@ -24,5 +24,6 @@ export default defineCommand({
     run: () => import("./run.ts").then((m) => m.default),
     wait: () => import("./wait.ts").then((m) => m.default),
     probe: () => import("./probe.ts").then((m) => m.default),
+    target: () => import("./target.ts").then((m) => m.default),
   },
 });

@@ -9,8 +9,9 @@ const columns: Column<UnitSummary>[] = [
   { header: "status", cell: (u) => u.status },
   { header: "ready", cell: (u) => String(u.is_ready) },
   { header: "reason", cell: (u) => u.reason ?? "" },
+  { header: "kind", cell: (u) => u.kind ?? "" },
 ];
-/** Coder's columns: the table is exactly Coder's unless some unit failed with a reason. */
+/** Coder's columns: the table is exactly Coder's unless some unit failed with a reason, or is a target or before-all. */
 const coderColumns = columns.slice(0, 3);
 
 export default defineCommand({
@@ -22,7 +23,10 @@ export default defineCommand({
     if (args.output === "json") console.log(JSON.stringify(units, null, 2));
     else if (units.length === 0) console.log("No units registered");
     else {
-      const shown = units.some((unit) => unit.reason) ? columns : coderColumns;
+      const shown = coderColumns.concat(
+        units.some((unit) => unit.reason) ? [columns[3] as Column<UnitSummary>] : [],
+        units.some((unit) => unit.kind) ? [columns[4] as Column<UnitSummary>] : [],
+      );
       console.log(renderTable(args.column ? columns : shown, units, args.column, { coder: true }));
     }
   },

@@ -65,7 +65,12 @@ async function statusOf(client: AgentClient, unit: string): Promise<StatusRespon
   }
 }
 
-/** Our lines after Coder's: the failure reason, when the unit reached each milestone, what it waits on. */
+const KIND_TEXT = {
+  target: "target (completes by itself once all its dependencies, its members, have)",
+  "before-all": "before-all (every other unit depends on it)",
+} as const;
+
+/** Our lines after Coder's: a target's or before-all unit's kind, the failure reason, when the unit reached each milestone, what it waits on. */
 function detailLines(status: StatusResponse, now: number): string[] {
   const ago = (iso: string) => `${formatDuration(Math.max(0, now - Date.parse(iso)))} ago`;
   const times = status.times ?? {};
@@ -78,6 +83,7 @@ function detailLines(status: StatusResponse, now: number): string[] {
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([label, iso]) => `${`${label}:`.padEnd(17)}${iso} (${ago(iso)})`);
   if (status.reason) out.unshift(`Reason: ${status.reason}`);
+  if (status.kind) out.unshift(`Kind: ${KIND_TEXT[status.kind]}`);
   if (status.waiting_on) {
     const blocker = status.blocker;
     const since = blocker?.since ? ` ${ago(blocker.since)}` : "";

@@ -129,7 +129,7 @@ function positional(name: string, arg: ArgDef): Positional {
   return {
     name,
     choices: hint.includes("|") ? hint.split("|") : [],
-    isUnit: /unit|depend/i.test(name),
+    isUnit: /unit|depend|member/i.test(name),
   };
 }
 
