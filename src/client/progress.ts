@@ -1,3 +1,5 @@
+import type { StatusResponse } from "../protocol/responses.ts";
+
 /** How often the elapsed time on the live line is redrawn. */
 const REDRAW_MS = 1000;
 /** Carriage return + "erase the whole line": the line is redrawn in place, never scrolled. */
@@ -111,4 +113,113 @@ function fit(text: string, width: number): string {
   let cut = text.slice(0, Math.max(0, width));
   while (cut.length > 0 && Bun.stringWidth(`${cut}…`) > width) cut = cut.slice(0, -1);
   return `${cut}…`;
+}
+
+/** What the "still waiting" log line asks about the wait when it is due: the agent's status of a unit. */
+export type StatusLookup = (unit: string) => Promise<StatusResponse | undefined>;
+
+/**
+ * The build-log counterpart of the live line: when stderr is not a terminal (Coder's startup logs
+ * are files), one line every `intervalMs` while `start`, `run` or `wait` waits, e.g.
+ * `Unit "app" still waiting after 30s for [db]: db -> db.migrate (started 25s ago)`, naming what the
+ * wait is really stuck on (the agent's `waiting_on` chain). stdout keeps Coder's exact lines.
+ * Nothing is looked at (stderr, the agent) before the first line is due.
+ */
+export class ProgressLog {
+  readonly #since = Date.now();
+  readonly #timer: Timer;
+  #unmet: string[];
+  #stopped = false;
+
+  private constructor(
+    readonly subject: string,
+    unmet: string[],
+    intervalMs: number,
+    readonly lookup: StatusLookup,
+    readonly stream: ProgressStream | undefined,
+  ) {
+    this.#unmet = unmet;
+    this.#timer = setInterval(() => void this.#tick(), intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Starts the log lines about `subject` (a unit, or "" for `wait`); undefined when `intervalMs` is 0. */
+  static start(
+    subject: string,
+    unmet: string[],
+    intervalMs: number,
+    lookup: StatusLookup,
+    stream?: ProgressStream,
+  ): ProgressLog | undefined {
+    if (intervalMs <= 0 || (stream?.isTTY ?? false)) return undefined;
+    return new ProgressLog(subject, unmet, intervalMs, lookup, stream);
+  }
+
+  /** The units still awaited changed. */
+  update(unmet: string[]): void {
+    this.#unmet = unmet;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+  }
+
+  // --- internal ---
+
+  async #tick(): Promise<void> {
+    const stream = this.stream ?? process.stderr;
+    // On a terminal the live line says it already.
+    if (stream.isTTY) return this.stop();
+    const now = Date.now();
+    const who = this.subject ? `Unit "${this.subject}" still waiting` : "Still waiting";
+    let line = `${who} after ${formatElapsed(now - this.#since)} for [${this.#unmet.join(", ")}]`;
+    const why = await this.#why(now).catch(() => undefined);
+    if (why) line += `: ${why}`;
+    if (!this.#stopped) stream.write(`${line}\n`);
+  }
+
+  /** `db -> db.migrate (started 25s ago)`: the chain from the first unmet unit down to its blocker. */
+  async #why(now: number): Promise<string | undefined> {
+    const first = this.#unmet[0];
+    if (first === undefined) return undefined;
+    const unit = this.subject || first;
+    // The agent refuses the status of a name nobody mentioned: for a wait, that is the answer.
+    const status = await this.lookup(unit).catch((error: { code?: string }) => {
+      if (error?.code !== "not_registered") throw error;
+      return { unit_name: unit, status: "not registered", is_ready: true, dependencies: [] } as StatusResponse;
+    });
+    if (!status) return undefined;
+    let chain = status.waiting_on;
+    if (chain && this.subject) chain = chain.slice(1);
+    if (chain && chain.length > 0 && status.blocker)
+      return `${chain.join(" -> ")} (${blockerState(status.blocker, now)})`;
+    // `wait` on a unit that is not itself waiting: it is its own blocker.
+    if (this.subject) return undefined;
+    const times = status.times ?? {};
+    const since =
+      status.status === "started"
+        ? times.started_at
+        : status.status === "failed"
+          ? times.finished_at
+          : times.registered_at;
+    const own = {
+      status: status.status,
+      ...(since && { since }),
+      ...(status.reason && { reason: status.reason }),
+    };
+    return `${first} (${blockerState(own, now)})`;
+  }
+}
+
+/** A blocker in words: `started 25s ago`, `registered 3s ago, not started`, `failed 1s ago: exit 2`, `not registered`. */
+export function blockerState(
+  blocker: { status: string; since?: string | undefined; reason?: string | undefined },
+  now: number,
+): string {
+  const since = blocker.since ? ` ${formatElapsed(Math.max(0, now - Date.parse(blocker.since)))} ago` : "";
+  if (blocker.status === "pending") return `registered${since}, not started`;
+  if (blocker.status === "failed") return `failed${since}${blocker.reason ? `: ${blocker.reason}` : ""}`;
+  if (blocker.status === "started") return `started${since}`;
+  return blocker.status;
 }

@@ -20,6 +20,17 @@ export const timeoutArgs = {
   },
 } as const satisfies ArgsDef;
 
+/** `--progress-interval`, for the verbs that wait: the "still waiting" lines of a build log. */
+export const progressArgs = {
+  "progress-interval": {
+    type: "string",
+    default: "30s",
+    valueHint: "duration",
+    description:
+      'When stderr is not a terminal (a build log), print a "still waiting" line this often, naming what the wait is stuck on; 0 turns it off',
+  },
+} as const satisfies ArgsDef;
+
 /** `-o table|json` and `-c columns`, for the verbs that print data. */
 export const tableArgs = {
   output: {

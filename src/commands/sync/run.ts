@@ -5,7 +5,7 @@ import { report } from "../../lib/cli/run.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { UnitsyncError } from "../../lib/errors.ts";
 import { printLine } from "../../lib/stderr.ts";
-import { autostartArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
+import { autostartArgs, progressArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 import { startUnit } from "./_start-unit.ts";
 
@@ -31,6 +31,7 @@ export default defineCommand({
         "A dependency; repeat the flag or separate units by commas (--want a --want b, --want=a,b)",
     },
     ...timeoutArgs,
+    ...progressArgs,
     ...socketArgs,
     ...autostartArgs,
     // Last: the usage line reads `<UNIT> -- <command> [args...]`.
@@ -46,6 +47,7 @@ export default defineCommand({
     const wants = [...new Set(args.want.flatMap(splitList))];
     checkNames(unit, ...wants);
     const timeoutMs = parseDuration(args.timeout);
+    const progressMs = parseDuration(args["progress-interval"]);
     const client = clientFor(args, { autostart: true });
     // stderr, uncoloured: stdout belongs to the command.
     const say = printLine;
@@ -66,7 +68,7 @@ export default defineCommand({
     try {
       const request = { unit, timeout_ms: timeoutMs, ...(wants.length > 0 && { depends_on: wants }) };
       try {
-        await startUnit(client, request, say, waiting.signal);
+        await startUnit(client, request, say, waiting.signal, progressMs);
       } catch (error) {
         throw await failedBeforeRunning(client, unit, error, caught);
       }

@@ -1,8 +1,8 @@
-import { ProgressLine } from "../../client/progress.ts";
+import { ProgressLine, ProgressLog } from "../../client/progress.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { printLine } from "../../lib/stderr.ts";
-import { autostartArgs, socketArgs, textOrJsonArgs } from "../_args.ts";
+import { autostartArgs, progressArgs, socketArgs, textOrJsonArgs } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 
 export default defineCommand({
@@ -25,6 +25,7 @@ export default defineCommand({
       valueHint: "duration",
       description: "How long to wait, as a Go duration (90s, 5m, 1h30m); 0 waits forever",
     },
+    ...progressArgs,
     ...textOrJsonArgs,
     ...socketArgs,
     ...autostartArgs,
@@ -33,13 +34,17 @@ export default defineCommand({
     const units = args.unit;
     checkNames(...units);
     const request = { units, any: Boolean(args.any), timeout_ms: parseDuration(args.timeout) };
+    const progressMs = parseDuration(args["progress-interval"]);
+    const client = clientFor(args, { autostart: true });
     let waiting = false;
     let progress: ProgressLine | undefined;
+    let log: ProgressLog | undefined;
     try {
-      for await (const line of clientFor(args, { autostart: true }).wait(request)) {
+      for await (const line of client.wait(request)) {
         if (line.type === "waiting") {
           if (waiting) {
             progress?.update(line.unmet);
+            log?.update(line.unmet);
             continue;
           }
           waiting = true;
@@ -47,8 +52,10 @@ export default defineCommand({
           const which = args.any ? "any of " : "";
           printLine(`Waiting for ${which}[${line.unmet.join(", ")}] to complete`);
           progress = ProgressLine.start("", line.unmet);
+          log = ProgressLog.start("", line.unmet, progressMs, (unit) => client.status(unit));
         } else if (line.type === "completed") {
           progress?.stop();
+          log?.stop();
           console.log(
             args.output === "json"
               ? JSON.stringify({ completed: line.units }, null, 2)
@@ -58,6 +65,7 @@ export default defineCommand({
       }
     } finally {
       progress?.stop();
+      log?.stop();
     }
   },
 });
