@@ -187,7 +187,12 @@ export class ProgressLog {
     // The agent refuses the status of a name nobody mentioned: for a wait, that is the answer.
     const status = await this.lookup(unit).catch((error: { code?: string }) => {
       if (error?.code !== "not_registered") throw error;
-      return { unit_name: unit, status: "not registered", is_ready: true, dependencies: [] } as StatusResponse;
+      return {
+        unit_name: unit,
+        status: "not registered",
+        is_ready: true,
+        dependencies: [],
+      } as StatusResponse;
     });
     if (!status) return undefined;
     let chain = status.waiting_on;
