@@ -334,7 +334,7 @@ touch "$MARKS/db-done"
       exitCode: 2,
       stdout: "",
       stderr: [
-        `error: ${path("a.sh")}:2: unknown key "wnat"; the keys are unit, want, ready, ready-timeout, ready-interval, may-exit`,
+        `error: ${path("a.sh")}:2: unknown key "wnat"; the keys are unit, want, want-started, target, before, ready, ready-timeout, ready-interval, may-exit`,
         `error: ${path("f.sh")}: unit "e" is already provided by ${path("e.sh")}; unit names must be unique`,
         `error: ${path("d.sh")}: wants "nowhere", which no script provides, so "d" could never run`,
         `error: ${path("c.sh")}: cycle detected: c -> b -> c`,
