@@ -168,15 +168,18 @@ export class ProgressLog {
   // --- internal ---
 
   async #tick(): Promise<void> {
-    const stream = this.stream ?? process.stderr;
-    // On a terminal the live line says it already.
-    if (stream.isTTY) return this.stop();
+    // On a terminal the live line says it already. (isatty, not process.stderr: building Node's
+    // stream costs every waiting client CPU, docs/benchmarks.md "Touching process.stdout".)
+    const tty = this.stream ? this.stream.isTTY : (await import("node:tty")).isatty(2);
+    if (tty) return this.stop();
     const now = Date.now();
     const who = this.subject ? `Unit "${this.subject}" still waiting` : "Still waiting";
     let line = `${who} after ${formatElapsed(now - this.#since)} for [${this.#unmet.join(", ")}]`;
     const why = await this.#why(now).catch(() => undefined);
     if (why) line += `: ${why}`;
-    if (!this.#stopped) stream.write(`${line}\n`);
+    if (this.#stopped) return;
+    if (this.stream) this.stream.write(`${line}\n`);
+    else console.error(line);
   }
 
   /** `db -> db.migrate (started 25s ago)`: the chain from the first unmet unit down to its blocker. */

@@ -111,7 +111,9 @@ export class WaitSet {
           break;
         // A dependency that only has to start satisfies its dependents when it does.
         case "started":
-          for (const dependent of graph.dependentsOf(event.unit)) touched.add(dependent);
+          for (const dependent of graph.dependentsOf(event.unit)) {
+            if (graph.requiredStatus(dependent, event.unit) === "started") touched.add(dependent);
+          }
           break;
         case "failed":
         case "dependencies_added":
