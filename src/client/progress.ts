@@ -1,3 +1,4 @@
+import { printLine } from "../lib/stderr.ts";
 import type { StatusResponse } from "../protocol/responses.ts";
 
 /** How often the elapsed time on the live line is redrawn. */
@@ -179,7 +180,7 @@ export class ProgressLog {
     if (why) line += `: ${why}`;
     if (this.#stopped) return;
     if (this.stream) this.stream.write(`${line}\n`);
-    else console.error(line);
+    else printLine(line);
   }
 
   /** `db -> db.migrate (started 25s ago)`: the chain from the first unmet unit down to its blocker. */
