@@ -50,6 +50,37 @@ describe.skipIf(missing("redis-server"))("agents sharing one graph through Redis
     ]);
   });
 
+  test("every view answers the same on every agent: status, list, graph, timeline, events", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    const { a, b, c } = agents;
+    await sync(a.socket, "want", "app", "db", "cache");
+    await sync(b.socket, "start", "db");
+    await sync(b.socket, "complete", "db");
+    await sync(c.socket, "fail", "cache", "--reason", "disk full");
+    const views = [
+      ["status", "app", "-o", "json"],
+      ["list", "-o", "json"],
+      ["graph", "-o", "json"],
+      ["graph", "-o", "dot"],
+      ["timeline", "-o", "json"],
+      ["events", "-o", "json"],
+    ];
+    for (const view of views) {
+      const answers = await Promise.all([a, b, c].map((agent) => sync(agent.socket, ...view)));
+      for (const answer of answers) expect(answer.exitCode).toBe(0);
+      // The same state, in the same order, with the same times: the copies agree exactly (but for
+      // the timeline's "now", the moment each answered).
+      const same = answers.map((answer) => answer.stdout.replace(/"now_ms": \d+/, '"now_ms": 0'));
+      expect(same[1]).toBe(same[0] as string);
+      expect(same[2]).toBe(same[0] as string);
+    }
+    expect(JSON.parse((await sync(c.socket, "status", "app", "-o", "json")).stdout).dependencies).toEqual([
+      { depends_on: "cache", required_status: "completed", current_status: "failed", is_satisfied: false },
+      { depends_on: "db", required_status: "completed", current_status: "completed", is_satisfied: true },
+    ]);
+  });
+
   test("wait on C ends when units complete on A and B; events on C show the changes made elsewhere", async () => {
     await using redis = await startRedis();
     await using agents = await threeAgents(redis);
