@@ -241,13 +241,17 @@ export class SharedGraph {
       return;
     }
     const { state } = this.#options;
-    let result: GraphEvent[] | GraphError = [];
+    let result: GraphEvent[] | Error = [];
     for (const op of entry.ops) {
       try {
         result.push(...state.apply((graph) => applyOp(graph, op, entry.a, this.#owners)));
       } catch (error) {
-        if (!(error instanceof GraphError)) throw error;
-        result = error;
+        // Not a refusal: a bug, hit alike by every copy. Report it and go on with the log, rather
+        // than read this entry again forever.
+        if (!(error instanceof GraphError)) {
+          this.#options.report?.("error", `entry ${raw.position} of the shared log failed: ${String(error)}`);
+        }
+        result = error instanceof Error ? error : new Error(String(error));
         break;
       }
     }
