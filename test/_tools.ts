@@ -22,6 +22,7 @@ export const TOOLS = {
   // Linux only: there is no Homebrew formula to offer.
   "systemd-analyze": { apt: "systemd" },
   debootstrap: { apt: "debootstrap" },
+  wget: { apt: "wget", brew: "wget" },
   // Not in Debian (its licence): HashiCorp's own packages.
   terraform: { brew: "hashicorp/tap/terraform", url: "https://developer.hashicorp.com/terraform/install" },
   // util-linux's script(1), for the pseudo-terminal tests (macOS's BSD script takes other flags).

@@ -184,6 +184,29 @@ describe("integrations/coder: the Coder module", () => {
       expect(readdirSync(join(home, ".local"))).toEqual(["bin"]); // no lock left behind
     });
 
+    test.skipIf(missing("wget"))("on an image with wget but no curl, installs with wget", async () => {
+      using dir = tempDir();
+      const release = await makeRelease(join(dir.path, "release"), { [HOST]: "real" });
+      const requests: string[] = [];
+      using server = serveDir(release, requests);
+      const module = await rendered({
+        agent_id: "main",
+        release_url: `http://127.0.0.1:${server.port}/v1`,
+        scripts: { a: { script: "true" }, b: { script: "true", want: ["a"] } },
+      });
+      await using _agent = await startAgent(dir.socket);
+      const exits = await runScripts(
+        dir.path,
+        module.scripts,
+        join(dir.path, "home"),
+        dir.socket,
+        undefined,
+        withoutCurl(dir.path),
+      );
+      expect(exits).toEqual({ a: 0, b: 0, target: 0 });
+      expect(requests.filter((path) => path.endsWith(`/unitsync-${HOST}`))).toHaveLength(1);
+    });
+
     test("a failing script stops its dependents and the module's target at once (exit 4)", async () => {
       using dir = tempDir();
       const module = await rendered({
@@ -241,6 +264,7 @@ describe("integrations/devcontainer/unitsync: the dev container Feature", () => 
     const install = readFileSync(join(FEATURE, "install.sh"), "utf8");
     expect(metadata.entrypoint).toBe("/usr/local/share/unitsync/entrypoint.sh");
     expect(install).toContain("share=/usr/local/share/unitsync");
+    expect(install).toContain(`version=\${VERSION:-${pkg.version}}`);
     expect(install).toContain('cp "$here/entrypoint.sh" "$share/entrypoint.sh"');
     expect(readdirSync(FEATURE).sort()).toEqual([
       "README.md",
@@ -432,6 +456,23 @@ function projectModule(url: string): Record<string, unknown> {
   };
 }
 
+/** A PATH of one directory linking every command on this PATH but curl. */
+function withoutCurl(dir: string): string {
+  const bin = join(dir, "no-curl-bin");
+  mkdirSync(bin);
+  for (const from of (process.env.PATH ?? "").split(":")) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(from);
+    } catch {}
+    for (const name of names) {
+      if (name === "curl" || existsSync(join(bin, name))) continue;
+      symlinkSync(join(from, name), join(bin, name));
+    }
+  }
+  return bin;
+}
+
 /** A directory holding unitsync, as an image that has it on PATH would. */
 function imageBin(dir: string): string {
   const bin = join(dir, "image-bin");
@@ -454,9 +495,10 @@ async function runScripts(
   home: string,
   socket: string,
   extraPath?: string,
+  basePath = process.env.PATH,
 ): Promise<Record<string, number>> {
   mkdirSync(home, { recursive: true });
-  const path = [extraPath, process.env.PATH].filter(Boolean).join(":");
+  const path = [extraPath, basePath].filter(Boolean).join(":");
   const exits = await Promise.all(
     Object.entries(scripts).map(async ([key, text]) => {
       const file = join(dir, `${key.replaceAll("/", "-")}.coder-script.sh`);
