@@ -173,19 +173,21 @@ export class ProgressLog {
     // stream costs every waiting client CPU, docs/benchmarks.md "Touching process.stdout".)
     const tty = this.stream ? this.stream.isTTY : (await import("node:tty")).isatty(2);
     if (tty) return this.stop();
+    const unmet = this.#unmet;
+    const why = await this.#why(unmet).catch(() => undefined);
+    // The clock after the agent answered: its times are as old as they are now.
     const now = Date.now();
     const who = this.subject ? `Unit "${this.subject}" still waiting` : "Still waiting";
-    let line = `${who} after ${formatElapsed(now - this.#since)} for [${this.#unmet.join(", ")}]`;
-    const why = await this.#why(now).catch(() => undefined);
-    if (why) line += `: ${why}`;
+    let line = `${who} after ${formatElapsed(now - this.#since)} for [${unmet.join(", ")}]`;
+    if (why) line += `: ${why(now)}`;
     if (this.#stopped) return;
     if (this.stream) this.stream.write(`${line}\n`);
     else printLine(line);
   }
 
   /** `db -> db.migrate (started 25s ago)`: the chain from the first unmet unit down to its blocker. */
-  async #why(now: number): Promise<string | undefined> {
-    const first = this.#unmet[0];
+  async #why(unmet: readonly string[]): Promise<((now: number) => string) | undefined> {
+    const first = unmet[0];
     if (first === undefined) return undefined;
     const unit = this.subject || first;
     // The agent refuses the status of a name nobody mentioned: for a wait, that is the answer.
@@ -201,8 +203,11 @@ export class ProgressLog {
     if (!status) return undefined;
     let chain = status.waiting_on;
     if (chain && this.subject) chain = chain.slice(1);
-    if (chain && chain.length > 0 && status.blocker)
-      return `${chain.join(" -> ")} (${blockerState(status.blocker, now)})`;
+    const blocker = status.blocker;
+    if (chain && chain.length > 0 && blocker) {
+      const path = chain.join(" -> ");
+      return (now) => `${path} (${blockerState(blocker, now)})`;
+    }
     // `wait` on a unit that is not itself waiting: it is its own blocker.
     if (this.subject) return undefined;
     const times = status.times ?? {};
@@ -217,7 +222,7 @@ export class ProgressLog {
       ...(since && { since }),
       ...(status.reason && { reason: status.reason }),
     };
-    return `${first} (${blockerState(own, now)})`;
+    return (now) => `${first} (${blockerState(own, now)})`;
   }
 }
 
