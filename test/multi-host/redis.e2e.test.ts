@@ -81,6 +81,29 @@ describe.skipIf(missing("redis-server"))("agents sharing one graph through Redis
     ]);
   });
 
+  test("a target declared on A completes by itself when its members complete on B and C; a started-only edge", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    const { a, b, c } = agents;
+    expect((await sync(a.socket, "target", "infra", "db", "cache")).exitCode).toBe(0);
+    expect((await sync(a.socket, "want", "tail", "db", "--required-status", "started")).exitCode).toBe(0);
+    const waiting = background(["exp", "sync", "wait", "infra", "--socket-path", c.socket]);
+    const tail = background(["exp", "sync", "start", "tail", "--socket-path", a.socket]);
+    await tail.saw("is waiting for dependencies");
+    expect((await sync(b.socket, "start", "db")).exitCode).toBe(0);
+    // Started is enough for tail; infra still waits for both members to complete.
+    expect((await tail.done).exitCode).toBe(0);
+    await sync(b.socket, "complete", "db");
+    await sync(c.socket, "start", "cache");
+    await sync(c.socket, "complete", "cache");
+    expect((await waiting.done).exitCode).toBe(0);
+    for (const agent of [a, b, c]) {
+      expect(JSON.parse((await sync(agent.socket, "status", "infra", "-o", "json")).stdout).status).toBe(
+        "completed",
+      );
+    }
+  });
+
   test("wait on C ends when units complete on A and B; events on C show the changes made elsewhere", async () => {
     await using redis = await startRedis();
     await using agents = await threeAgents(redis);
