@@ -12,7 +12,7 @@ import {
 } from "../protocol/schemas.ts";
 import { eventStream } from "./event-stream.ts";
 import { errorResponse, HttpError, json, line, lines, readBody, requestUrl, toHttpError } from "./http.ts";
-import type { Answer, Units } from "./units.ts";
+import { type Answer, holdStarted, type Units } from "./units.ts";
 
 type Handler = (req: Request, units: Units) => Response | Promise<Response>;
 
@@ -102,6 +102,9 @@ async function start(req: Request, units: Units): Promise<Response> {
     (wait) =>
       units.start({ unit: body.unit, dependsOn: body.depends_on, timeoutMs: body.timeout_ms, ...wait }),
     ({ unit, dependencies, waited }) => ({ type: "started", unit, dependencies, waited }),
+    // With `hold` (what `run` sends), the answer stays open while the unit runs: the connection is
+    // the lease that fails the unit if its wrapper goes away.
+    body.hold ? (started, gone) => holdStarted(units, started.unit, gone) : undefined,
   );
 }
 
@@ -118,7 +121,8 @@ async function wait(req: Request, units: Units): Promise<Response> {
  * Answers a call that may wait. Answered at once: one final line (or, refused at once, a plain
  * error response). Otherwise the request is held open as an NDJSON stream: a "waiting" line now,
  * another each time the awaited set changes, then the final line. A client that goes away is
- * simply forgotten: its wait is dropped and nothing is marked.
+ * simply forgotten: its wait is dropped and nothing is marked. With `keep`, the stream stays open
+ * after the final line until `keep`'s promise settles (`gone` tells it the client went away).
  */
 async function held<T>(
   req: Request,
@@ -127,6 +131,7 @@ async function held<T>(
     onProgress: (unmet: string[]) => void;
   }) => Answer<T> | Promise<Answer<T>>,
   final: (value: T) => WaitLine,
+  keep?: (value: T, gone: AbortSignal) => Promise<void>,
 ): Promise<Response> {
   const gone = new AbortController();
   req.signal.addEventListener("abort", () => gone.abort(), { once: true });
@@ -139,22 +144,28 @@ async function held<T>(
   });
   // Not `await` on a plain answer: a tick in between could let a change slip past the first line.
   const answer = called instanceof Promise ? await called : called;
-  if (answer.kind === "done") return lines(final(answer.value));
+  if (answer.kind === "done" && !keep) return lines(final(answer.value));
 
-  const finish = (last: WaitLine) => {
+  const close = () => {
     if (!open) return;
     open = false;
-    controller?.enqueue(line(last));
     controller?.close();
   };
-  answer.end.then(
-    (value) => finish(final(value)),
+  const finish = (last: WaitLine, value?: T) => {
+    if (!open) return;
+    controller?.enqueue(line(last));
+    if (keep && value !== undefined) keep(value, gone.signal).then(close, close);
+    else close();
+  };
+  const ended = answer.kind === "done" ? Promise.resolve(answer.value) : answer.end;
+  ended.then(
+    (value) => finish(final(value), value),
     (error) => finish({ type: "error", error: toHttpError(error).body().error }),
   );
   const stream = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
-      controller.enqueue(line({ type: "waiting", unmet: answer.unmet }));
+      if (answer.kind === "waiting") controller.enqueue(line({ type: "waiting", unmet: answer.unmet }));
     },
     cancel: () => {
       open = false;

@@ -161,6 +161,41 @@ export function dependencyFailed(failures: readonly FailedDependency[]): Refusal
   return new Refusal("dependency_failed", message || "dependency failed", [...failures]);
 }
 
+/**
+ * Ties a started unit to its holder: the connection of the `run` wrapper that started it. Resolves
+ * once the unit is no longer started (completed or failed, by anyone) or the agent stops. If the
+ * holder goes away first (`gone` aborts: the wrapper was killed, or its connection was cut), the
+ * unit is failed with `run wrapper for "<unit>" went away`, so that its dependents stop waiting
+ * at once instead of timing out.
+ */
+export function holdStarted(units: Units, unit: string, gone: AbortSignal): Promise<void> {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    unsubscribe();
+    gone.removeEventListener("abort", lost);
+    resolve();
+  };
+  const lost = () => {
+    if (!held) return;
+    release();
+    if (units.stateOf(unit).status !== "started") return;
+    // A refusal (someone completed it meanwhile, the store is away) leaves the unit as it is.
+    Promise.resolve()
+      .then(() => units.fail(unit, `run wrapper for "${unit}" went away`))
+      .catch(() => {});
+  };
+  const unsubscribe = units.events.subscribe((event) => {
+    if (event.unit === unit && (event.type === "completed" || event.type === "failed")) release();
+  }, release);
+  if (units.stateOf(unit).status !== "started") release();
+  else if (gone.aborted) lost();
+  else gone.addEventListener("abort", lost, { once: true });
+  return promise;
+}
+
 // --- internal ---
 
 const SHUTTING_DOWN = "the agent is shutting down";

@@ -38,6 +38,11 @@ export const StartRequestSchema = v.strictObject({
   /** Dependencies to declare first, atomically with the start (what `run --want` sends). */
   depends_on: v.optional(v.pipe(v.array(UnitNameSchema), v.maxLength(MAX_DEPENDENCIES))),
   timeout_ms: TimeoutSchema,
+  /**
+   * Keep the answer open after the "started" line while the unit is started (what `run` sends):
+   * if the connection drops first, the agent fails the unit (`run wrapper for "<unit>" went away`).
+   */
+  hold: v.optional(v.boolean()),
 });
 export type StartRequest = v.InferOutput<typeof StartRequestSchema>;
 

@@ -7,7 +7,7 @@ import { UnitsyncError } from "../../lib/errors.ts";
 import { printLine } from "../../lib/stderr.ts";
 import { autostartArgs, progressArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
-import { startUnit } from "./_start-unit.ts";
+import { type StartLease, startUnit } from "./_start-unit.ts";
 
 /** The signals `run` passes on to its command (the ones a supervisor or a terminal sends). */
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -65,10 +65,18 @@ export default defineCommand({
       }
     };
     for (const signal of FORWARDED) process.on(signal, forward);
+    let lease: StartLease | undefined;
     try {
-      const request = { unit, timeout_ms: timeoutMs, ...(wants.length > 0 && { depends_on: wants }) };
+      // `hold`: the start's answer stays open while the command runs. It is the lease on the unit:
+      // if this wrapper dies without completing or failing it (SIGKILL), the agent fails the unit.
+      const request = {
+        unit,
+        timeout_ms: timeoutMs,
+        hold: true,
+        ...(wants.length > 0 && { depends_on: wants }),
+      };
       try {
-        await startUnit(client, request, say, waiting.signal, progressMs);
+        lease = await startUnit(client, request, say, waiting.signal, progressMs);
       } catch (error) {
         throw await failedBeforeRunning(client, unit, error, caught);
       }
@@ -88,6 +96,8 @@ export default defineCommand({
       await child.exited;
       process.exitCode = await finish(client, unit, child, say);
     } finally {
+      // After the unit was completed or failed above: released earlier, the agent would fail it.
+      await lease?.release();
       for (const signal of FORWARDED) process.off(signal, forward);
     }
   },
