@@ -1,4 +1,5 @@
-import { MAX_BODY_BYTES } from "../protocol/schemas.ts";
+import { API_PREFIX, MAX_BODY_BYTES } from "../protocol/schemas.ts";
+import { DescriptorGuard } from "./descriptors.ts";
 import type { AgentLog } from "./log.ts";
 import { createHandler } from "./routes.ts";
 import { claimSocket } from "./socket.ts";
@@ -23,11 +24,22 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
+/**
+ * Whether a request may be held open (a wait, an event stream): near the descriptor limit only
+ * those are refused; the short ones (`complete`, `fail`, `want`, `ping`, `status`) still get in,
+ * or nobody could ever complete what the held clients wait for.
+ */
+function mayHold(req: Request): boolean {
+  const path = /^[a-z]+:\/\/[^/]*(\/[^?#]*)/i.exec(req.url)?.[1] ?? "";
+  return path === `${API_PREFIX}/start` || path === `${API_PREFIX}/wait` || path === `${API_PREFIX}/events`;
+}
+
 /** Binds the socket (refusing a live agent, recovering a stale socket) and serves the graph on it. */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const units = options.units ?? createUnits();
   units.events.subscribe((event) => options.log.event(event));
   const handle = createHandler(units, { version: options.version, pid: process.pid });
+  const descriptors = new DescriptorGuard(options.log.warn);
 
   const { server, release } = await claimSocket(
     options.socketPath,
@@ -42,7 +54,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         // declared length, or after reading MAX_BODY_BYTES), never buffering them. Bun's own refusal
         // past this limit is a bare 413 without a JSON body, so the limit sits far above any real request.
         maxRequestBodySize: MAX_BODY_BYTES * 1024,
-        fetch: handle,
+        fetch: (req: Request, server: Bun.Server<undefined>) =>
+          descriptors.exhausted(server.pendingRequests) && mayHold(req) ? descriptors.refusal() : handle(req),
         error: (error: Error) =>
           Response.json({ error: { code: "internal", message: error.message } }, { status: 500 }),
       } as unknown as Bun.Serve.Options<undefined>),

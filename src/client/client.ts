@@ -53,6 +53,7 @@ const EXIT_FOR: Partial<Record<ErrorCode, number>> = {
   timeout: ExitCode.timeout,
   shutting_down: ExitCode.unreachable,
   store_unavailable: ExitCode.unreachable,
+  busy: ExitCode.unreachable,
 };
 
 /**

@@ -37,6 +37,8 @@ export const ErrorCodeSchema = v.picklist([
   "shutting_down",
   /** The agent shares its graph through a store it cannot use right now (unreachable, or reset). */
   "store_unavailable",
+  /** The agent is out of file descriptors: it refuses new requests until some close. */
+  "busy",
   "internal",
 ]);
 export type ErrorCode = v.InferOutput<typeof ErrorCodeSchema>;
@@ -92,6 +94,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   timeout: 408,
   shutting_down: 503,
   store_unavailable: 503,
+  busy: 503,
   internal: 500,
 };
 
