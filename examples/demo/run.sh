@@ -29,11 +29,16 @@ trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
 start=$(date +%s%N)
+demo_pid=$$
 stamp() { # prefixes each line with the time since the demo started and the script's name
   local name=$1 line
+  # A reader gone (`| head`) ends the whole demo, not only this line's writer: the agent outlives
+  # a lost stderr, so without this the scripts would wait on each other forever.
+  trap '' PIPE
   while IFS= read -r line; do
     local ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    printf '[+%d.%02ds] %-19s %s\n' $((ms / 1000)) $((ms % 1000 / 10)) "$name" "$line"
+    printf '[+%d.%02ds] %-19s %s\n' $((ms / 1000)) $((ms % 1000 / 10)) "$name" "$line" 2>/dev/null ||
+      { kill -PIPE "$demo_pid" 2>/dev/null; exit 0; }
   done
 }
 
