@@ -7,6 +7,7 @@
  */
 import pkg from "../package.json" with { type: "json" };
 import root from "../src/commands/root.ts";
+import { INSTALL_LINES } from "../src/lib/cli/completion/install.ts";
 import { helpText as commandHelp } from "../src/lib/cli/help.ts";
 import { aliasRoots, type CommandNode, loadCommandTree, walk } from "../src/lib/cli/tree.ts";
 import { ExitCode } from "../src/lib/errors.ts";
@@ -67,10 +68,10 @@ ${Object.entries(ExitCode)
 ## Shell completion
 
 \`\`\`sh
-source <(unitsync completion bash)                                   # bash, this shell
-unitsync completion bash > /etc/bash_completion.d/unitsync           # bash, every shell
-unitsync completion zsh > "\${fpath[1]}/_unitsync"                    # zsh
-unitsync completion fish > ~/.config/fish/completions/unitsync.fish  # fish
+source <(unitsync completion bash)      # bash, this shell only (zsh: the same with zsh)
+${Object.entries(INSTALL_LINES)
+  .map(([shell, lines]) => `# ${shell}, every new shell of yours (no root needed):\n${lines.join("\n")}`)
+  .join("\n")}
 \`\`\`
 
 The scripts are made from the same command definitions as this page; arguments that name units

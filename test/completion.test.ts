@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { INSTALL_LINES } from "../src/lib/cli/completion/install.ts";
 import { BIN, cleanEnv, run, startAgent, sync, tempDir } from "./_helpers.ts";
 import { missing } from "./_tools.ts";
 
@@ -83,6 +84,29 @@ describe("unitsync completion", () => {
       await sync(dir.socket, "want", "my-app", "git-clone");
       await sync(dir.socket, "want", "git-clone", "env-setup");
       expect(await zshComplete("unitsync exp sync complete ", dir.socket)).toBe("compadd: git-clone my-app");
+    });
+
+    test("the documented install lines work for a user without root", async () => {
+      using dir = tempDir();
+      const home = join(dir.path, "home");
+      mkdirSync(home);
+      const env = { HOME: home, PATH: pathWithBinary(dir.path) };
+      const install = await shell(
+        ["sh", "-ec", INSTALL_LINES.zsh.filter((l) => !l.startsWith("#")).join("\n")],
+        env,
+      );
+      expect(install).toEqual({ stdout: "", stderr: "", exitCode: 0 });
+      // What the comment line asks of ~/.zshrc, then compinit: the function is found and bound.
+      const check = await shell(
+        [
+          "zsh",
+          "-f",
+          "-c",
+          "fpath=(~/.zfunc $fpath); autoload -U compinit && compinit -u -d ~/.zcompdump; print -r -- $_comps[unitsync]",
+        ],
+        env,
+      );
+      expect(check).toEqual({ stdout: "_unitsync\n", stderr: "", exitCode: 0 });
     });
   });
 
