@@ -35,11 +35,15 @@ describe("unitsync completion", () => {
       ["unitsync ", ["agent", "exp", "sync", "completion"]],
       ["unitsync exp sync st", ["start", "status"]],
       ["unitsync sync comp", ["complete"]],
-      ["unitsync exp sync list -", ["--output", "-o", "--column", "-c", "--socket-path", "--help", "-h"]],
+      [
+        "unitsync exp sync list -",
+        ["--output", "-o", "--column", "-c", "--all", "--socket-path", "--help", "-h"],
+      ],
       ["unitsync exp sync list -o ", ["table", "json"]],
       ["unitsync agent --log-format=j", ["json"]],
       ["unitsync completion ", ["bash", "zsh", "fish"]],
       ["unitsync exp sync run app -- unitsyn", ["unitsync"]],
+      ["unitsync exp sync start --no-", ["--no-autostart"]],
     ];
     test.each(cases)("%p completes to %p", async (line, expected) => {
       expect(await bashComplete(line)).toEqual(expected);
@@ -48,11 +52,19 @@ describe("unitsync completion", () => {
     test("completes unit names from the running agent", async () => {
       using dir = tempDir();
       await using _agent = await startAgent(dir.socket);
-      // `list` shows registered units: my-app, and git-clone once it wants something itself.
+      // env-setup is known only as a dependency: it is offered too (a script may start it next).
       await sync(dir.socket, "want", "my-app", "git-clone");
       await sync(dir.socket, "want", "git-clone", "env-setup");
-      expect(await bashComplete("unitsync exp sync start ", dir.socket)).toEqual(["git-clone", "my-app"]);
+      expect(await bashComplete("unitsync exp sync start ", dir.socket)).toEqual([
+        "env-setup",
+        "git-clone",
+        "my-app",
+      ]);
       expect(await bashComplete(`unitsync exp sync run x --want g`, dir.socket)).toEqual(["git-clone"]);
+      // --want takes a comma-separated list: its second unit completes too.
+      expect(await bashComplete(`unitsync exp sync run x --want env-setup,g`, dir.socket)).toEqual([
+        "env-setup,git-clone",
+      ]);
       // Without an agent there is nothing to offer, and nothing is printed.
       expect(await bashComplete("unitsync exp sync start ", join(dir.path, "none.sock"))).toEqual([]);
     });
@@ -74,6 +86,9 @@ describe("unitsync completion", () => {
       ["unitsync completion ", "compadd: bash zsh fish"],
       ["unitsync exp sync run app -- ", "commands"],
     ];
+    test("offers --no-autostart", async () => {
+      expect(await zshComplete("unitsync exp sync start --")).toContain(" --no-autostart");
+    });
     test.each(cases)("%p offers %p", async (line, expected) => {
       expect(await zshComplete(line)).toStartWith(expected);
     });
@@ -83,7 +98,9 @@ describe("unitsync completion", () => {
       await using _agent = await startAgent(dir.socket);
       await sync(dir.socket, "want", "my-app", "git-clone");
       await sync(dir.socket, "want", "git-clone", "env-setup");
-      expect(await zshComplete("unitsync exp sync complete ", dir.socket)).toBe("compadd: git-clone my-app");
+      expect(await zshComplete("unitsync exp sync complete ", dir.socket)).toBe(
+        "compadd: env-setup git-clone my-app",
+      );
     });
 
     test("the documented install lines work for a user without root", async () => {
@@ -117,9 +134,23 @@ describe("unitsync completion", () => {
       ["unitsync exp sync list -o ", ["json", "table"]],
       ["unitsync agent --log-format ", ["json", "text"]],
       ["unitsync completion ", ["bash", "fish", "zsh"]],
+      ["unitsync exp sync start --no-a", ["--no-autostart"]],
     ];
     test.each(cases)("%p completes to %p", async (line, expected) => {
       expect(await fishComplete(line)).toEqual(expected);
+    });
+
+    test("offers unit names for --want bare, without the flag's description, and after a comma", async () => {
+      using dir = tempDir();
+      await using _agent = await startAgent(dir.socket);
+      await sync(dir.socket, "want", "my-app", "git-clone");
+      expect(await fishComplete("unitsync exp sync run x --want ", dir.socket, { raw: true })).toEqual([
+        "git-clone",
+        "my-app",
+      ]);
+      expect(await fishComplete("unitsync exp sync run x --want my-app,g", dir.socket)).toEqual([
+        "my-app,git-clone",
+      ]);
     });
 
     test("completes unit names from the running agent", async () => {
@@ -127,7 +158,11 @@ describe("unitsync completion", () => {
       await using _agent = await startAgent(dir.socket);
       await sync(dir.socket, "want", "my-app", "git-clone");
       await sync(dir.socket, "want", "git-clone", "env-setup");
-      expect(await fishComplete("unitsync exp sync status ", dir.socket)).toEqual(["git-clone", "my-app"]);
+      expect(await fishComplete("unitsync exp sync status ", dir.socket)).toEqual([
+        "env-setup",
+        "git-clone",
+        "my-app",
+      ]);
     });
   });
 });
@@ -199,7 +234,12 @@ _unitsync`;
   return result.stdout.trim();
 }
 
-async function fishComplete(line: string, socket = "/nonexistent/agent.sock"): Promise<string[]> {
+/** fish's candidates for `line`; with `raw`, as fish prints them (a description after a tab). */
+async function fishComplete(
+  line: string,
+  socket = "/nonexistent/agent.sock",
+  { raw = false }: { raw?: boolean } = {},
+): Promise<string[]> {
   using dir = tempDir();
   const script = join(dir.path, "unitsync.fish");
   writeFileSync(script, scripts.fish as string);
@@ -212,6 +252,6 @@ async function fishComplete(line: string, socket = "/nonexistent/agent.sock"): P
   return result.stdout
     .split("\n")
     .filter(Boolean)
-    .map((candidate) => candidate.split("\t")[0] as string)
+    .map((candidate) => (raw ? candidate : (candidate.split("\t")[0] as string)))
     .sort();
 }

@@ -1,6 +1,7 @@
 import { defineCommand } from "../../lib/cli/command.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
 import type { UnitSummary } from "../../protocol/responses.ts";
+import type { SnapshotResponse } from "../../protocol/snapshot-events.ts";
 import { socketArgs, tableArgs } from "../_args.ts";
 import { clientFor } from "../_client.ts";
 
@@ -16,10 +17,18 @@ const coderColumns = columns.slice(0, 3);
 
 export default defineCommand({
   meta: { name: "list", description: "List every unit the agent knows, sorted by name" },
-  args: { ...tableArgs, ...socketArgs },
+  args: {
+    ...tableArgs,
+    all: {
+      type: "boolean",
+      description: "Also list the names only mentioned as dependencies (status not registered)",
+    },
+    ...socketArgs,
+  },
   async run({ args }) {
     checkColumns(columns, args.column);
-    const units = await clientFor(args).list();
+    const client = clientFor(args);
+    const units = args.all ? summaries(await client.snapshot()) : await client.list();
     if (args.output === "json") console.log(JSON.stringify(units, null, 2));
     else if (units.length === 0) console.log("No units registered");
     else {
@@ -31,3 +40,15 @@ export default defineCommand({
     }
   },
 });
+
+// --- internal ---
+
+/** `list`'s rows for every name the agent knows, from its snapshot (sorted by name already). */
+function summaries(snapshot: SnapshotResponse): UnitSummary[] {
+  return snapshot.units.map((unit) => ({
+    unit_name: unit.unit_name,
+    status: unit.status,
+    is_ready: unit.is_ready,
+    ...(unit.reason !== undefined && { reason: unit.reason }),
+  }));
+}

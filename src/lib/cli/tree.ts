@@ -32,8 +32,10 @@ export interface Flag {
   choices: string[];
   /** The value names a file or directory. */
   isPath: boolean;
-  /** The value names a unit (`run --want`). */
+  /** The value names units (`run --want`), one or several separated by commas. */
   isUnit: boolean;
+  /** For a boolean that is on by default or says what its `--no-` form does: that description. */
+  negation?: string;
   /** The flag may be given more than once (`--want a --want b`). */
   multiple: boolean;
 }
@@ -119,7 +121,9 @@ function flag(name: string, arg: ArgDef): Flag {
     takesValue: arg.type !== "boolean",
     choices: arg.type === "enum" ? [...(arg.options ?? [])] : [],
     isPath: hint !== undefined && PATH_HINTS.has(hint),
-    isUnit: hint === "unit",
+    isUnit: hint === "unit" || hint === "units",
+    ...(arg.type === "boolean" &&
+      (arg.default === true || arg.negativeDescription) && { negation: arg.negativeDescription ?? "" }),
     multiple: arg.type === "string" && arg.multiple === true,
   };
 }

@@ -12,7 +12,7 @@ ${installComment("bash")}
 
 # The units the agent knows, for the arguments that name units (never starts an agent).
 _unitsync_units() {
-  "$1" exp sync list \${2:+--socket-path "$2"} 2>/dev/null | awk 'NR > 1 && NF { print $1 }'
+  "$1" exp sync list --all -c unit \${2:+--socket-path "$2"} 2>/dev/null | awk 'NR > 1 && NF { print $1 }'
 }
 
 # Sets children, flags, value_flags, choices, units and tail for a command path.
@@ -66,7 +66,9 @@ ${aliasCases(nodes)}
     local values; values=$(_unitsync_values "$path $flag")
     case $values in
       '<files>') compopt -o filenames 2>/dev/null; COMPREPLY=( $(compgen -f -- "$cur") ) ;;
-      '<units>') COMPREPLY=( $(compgen -W "$(_unitsync_units "\${COMP_WORDS[0]}" "$socket")" -- "$cur") ) ;;
+      '<units>') # a comma-separated list: complete its last unit
+        local done_units=''; [[ $cur == *,* ]] && done_units=\${cur%,*},
+        COMPREPLY=( $(compgen -P "$done_units" -W "$(_unitsync_units "\${COMP_WORDS[0]}" "$socket")" -- "\${cur##*,}") ) ;;
       *) COMPREPLY=( $(compgen -W "$values" -- "$cur") ) ;;
     esac
     return 0

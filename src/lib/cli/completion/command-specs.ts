@@ -89,8 +89,14 @@ function flagsOf(node: CommandNode): Flag[] {
     isUnit: false,
     multiple: false,
   });
+  const negations = node.flags.flatMap((flag): Flag[] =>
+    flag.negation === undefined
+      ? []
+      : [{ ...flag, name: `no-${flag.name}`, aliases: [], description: flag.negation, negation: undefined }],
+  );
   return [
     ...node.flags,
+    ...negations,
     builtin("help", "h", "Show help"),
     ...(node.path.length === 1 ? [builtin("version", "v", "Show the version")] : []),
   ];

@@ -77,7 +77,16 @@ function __unitsync_units
     command -q $tokens[1]; or return
     set -l socket
     set -l i (contains -i -- --socket-path $tokens); and set socket --socket-path $tokens[(math $i + 1)]
-    $tokens[1] exp sync list $socket 2>/dev/null | awk 'NR > 1 && NF { print $1 }'
+    $tokens[1] exp sync list --all -c unit $socket 2>/dev/null | awk 'NR > 1 && NF { print $1 }'
+end
+
+# The units for a flag's value, a comma-separated list: the units typed so far, then each unit.
+function __unitsync_unit_list
+    set -l typed (string replace -r -- '^--?[^=]*=' '' "$(commandline -ct)")
+    set -l prefix (string match -r -- '^.*,' "$typed")
+    for unit in (__unitsync_units)
+        echo "$prefix$unit"
+    end
 end
 
 complete -c unitsync -f
@@ -95,7 +104,13 @@ function specLines(spec: PathSpec): string {
       `complete -c unitsync ${at} -a ${fishQuote(child.name)} -d ${fishQuote(oneLine(child.description))}`,
     );
   }
-  for (const flag of spec.flags) lines.push(`complete -c unitsync ${at} ${flagOptions(flag)}`);
+  for (const flag of spec.flags) {
+    lines.push(`complete -c unitsync ${at} ${flagOptions(flag)}`);
+    // Units are offered by a line of their own: fish shows a line's -d beside every value it offers.
+    if (flag.takesValue && valueKind(flag).kind === "units") {
+      lines.push(`complete -c unitsync ${at} ${flagNames(flag)} -x -a '(__unitsync_unit_list)'`);
+    }
+  }
   const positional =
     spec.positionalChoices.length > 0
       ? spec.positionalChoices.join(" ")
@@ -113,15 +128,19 @@ function specLines(spec: PathSpec): string {
   return lines.join("\n");
 }
 
+function flagNames(flag: Flag): string {
+  return [flag.name, ...flag.aliases]
+    .map((name) => (name.length === 1 ? `-s ${name}` : `-l ${name}`))
+    .join(" ");
+}
+
 function flagOptions(flag: Flag): string {
-  const names = [flag.name, ...flag.aliases].map((name) => (name.length === 1 ? `-s ${name}` : `-l ${name}`));
-  const parts = [...names];
+  const parts = [flagNames(flag)];
   if (flag.takesValue) {
     const value = valueKind(flag);
     if (value.kind === "files") parts.push("-r -F");
     else parts.push("-x");
     if (value.kind === "choices") parts.push(`-a ${fishQuote(value.values.join(" "))}`);
-    if (value.kind === "units") parts.push("-a '(__unitsync_units)'");
   }
   parts.push(`-d ${fishQuote(oneLine(flag.description))}`);
   return parts.join(" ");

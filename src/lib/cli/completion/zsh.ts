@@ -21,7 +21,7 @@ ${installComment("zsh")}
 
 # The units the agent knows, for the arguments that name units (never starts an agent).
 _unitsync_units() {
-  "$1" exp sync list \${2:+--socket-path "$2"} 2>/dev/null | awk 'NR > 1 && NF { print $1 }'
+  "$1" exp sync list --all -c unit \${2:+--socket-path "$2"} 2>/dev/null | awk 'NR > 1 && NF { print $1 }'
 }
 
 # Sets children and flags (word:description), value_flags, choices, units and tail for a command path.
@@ -80,7 +80,7 @@ ${aliasCases(nodes)}
     _unitsync_values "$cmd_path $flag"
     case "\${reply[1]}" in
       ('<files>') _files ;;
-      ('<units>') compadd -- \${(f)"$(_unitsync_units "\${words[1]}" "$socket")"} ;;
+      ('<units>') compset -P '*,'; compadd -- \${(f)"$(_unitsync_units "\${words[1]}" "$socket")"} ;;
       (*) compadd -a reply ;;
     esac
   elif [[ $cur == -* ]]; then
