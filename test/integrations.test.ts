@@ -23,7 +23,7 @@ import { basename, join } from "node:path";
 import { parse as parseHcl } from "@cdktf/hcl2json";
 import { writeChecksums } from "../build.ts";
 import pkg from "../package.json" with { type: "json" };
-import { BIN, cleanEnv, startAgent, tempDir } from "./_helpers.ts";
+import { BIN, cleanEnv, startAgent, sync, tempDir } from "./_helpers.ts";
 import { makeRelease, ROOT, requireHostTarget, serveDir } from "./_release-fixture.ts";
 import { container, rootfsMissing } from "./_rootfs.ts";
 import { missing } from "./_tools.ts";
@@ -170,14 +170,20 @@ describe("integrations/coder: the Coder module", () => {
         "ide/target": 0,
       });
       expect(
-        order(agent.log(), {
-          "project.deps": ["project.clone"],
-          "project.dev": ["project.deps"],
-          project: ["project.clone", "project.deps", "project.dev"],
-          "ide.settings": ["project"],
-          ide: ["ide.settings"],
-        }),
+        order(
+          agent.log(),
+          {
+            "project.deps": ["project.clone"],
+            "project.dev": ["project.deps"],
+            "ide.settings": ["project"],
+          },
+          { project: ["project.clone", "project.deps", "project.dev"], ide: ["ide.settings"] },
+        ),
       ).toEqual([]);
+      expect(await kinds(dir.socket)).toMatchObject({
+        project: ["completed", "target"],
+        ide: ["completed", "target"],
+      });
       expect(readFileSync(join(home, "app/settings.json"), "utf8")).toBe("{}\n");
       // One binary download for six scripts; the others found it current from SHA256SUMS alone.
       expect(requests.filter((path) => path.endsWith(`/unitsync-${HOST}`))).toHaveLength(1);
@@ -227,7 +233,29 @@ describe("integrations/coder: the Coder module", () => {
         dir.socket,
         imageBin(dir.path),
       );
-      expect(exits).toEqual({ broken: 3, after: 4, alone: 0, target: 4 });
+      // The target's script only declares it; the target itself fails, so whatever wants it stops.
+      expect(exits).toEqual({ broken: 3, after: 4, alone: 0, target: 0 });
+      expect(await kinds(dir.socket)).toMatchObject({ p: ["failed", "target"] });
+      const waiter = await sync(dir.socket, "wait", "p");
+      expect(waiter.exitCode).toBe(4);
+      expect(waiter.stderr).toContain("p.broken");
+    });
+
+    test("with a unitsync from before targets, the target is a unit that waits for the scripts", async () => {
+      using dir = tempDir();
+      // An older binary on the image's PATH: no `exp sync target`, everything else as now.
+      const bin = join(dir.path, "old-bin");
+      mkdirSync(bin);
+      write(
+        join(bin, "unitsync"),
+        `#!/bin/sh\n[ "$3" = target ] && { echo 'error: unknown command "target"' >&2; exit 2; }\nexec ${BIN} "$@"\n`,
+      );
+      const module = await rendered({ ...projectModule(""), offline: true });
+      await using agent = await startAgent(dir.socket, ["--log-format", "json"]);
+      const exits = await runScripts(dir.path, module.scripts, join(dir.path, "home"), dir.socket, bin);
+      expect(exits).toEqual({ clone: 0, deps: 0, dev: 0, target: 0 });
+      expect(order(agent.log(), { project: ["project.clone", "project.deps", "project.dev"] })).toEqual([]);
+      expect(await kinds(dir.socket)).toMatchObject({ project: ["completed", ""] });
     });
 
     test("offline = true runs the unitsync already on PATH and downloads nothing", async () => {
@@ -395,7 +423,8 @@ async function renderModule(
   expression = "jsonencode({ rendered = local.rendered, target_script = local.target_script, units = local.units, target = local.target })",
 ) {
   using dir = tempDir();
-  for (const file of ["scripts.tf", "run.sh.tftpl", "install-unitsync.sh"])
+  // Every file of the module but main.tf, the one that needs the coder provider.
+  for (const file of readdirSync(CODER).filter((name) => name !== "main.tf"))
     copyFileSync(join(CODER, file), join(dir.path, file));
   writeFileSync(join(dir.path, "inputs.tfvars.json"), JSON.stringify(vars));
   const proc = Bun.spawn(["terraform", "console", "-no-color", "-var-file=inputs.tfvars.json"], {
@@ -522,8 +551,22 @@ async function runScripts(
   return Object.fromEntries(exits);
 }
 
-/** From the agent's JSON event log: each unit that started before one of its dependencies completed. */
-function order(log: string, deps: Record<string, string[]>): string[] {
+/** Each unit's status and kind ("target" or ""), from `list -o json`. */
+async function kinds(socket: string): Promise<Record<string, [string, string]>> {
+  const list = await sync(socket, "list", "-o", "json");
+  const rows = JSON.parse(list.stdout) as { unit_name: string; status: string; kind?: string }[];
+  return Object.fromEntries(rows.map((row) => [row.unit_name, [row.status, row.kind ?? ""]]));
+}
+
+/**
+ * From the agent's JSON event log: each unit that started before one of its dependencies
+ * completed, and each target that completed before one of its members.
+ */
+function order(
+  log: string,
+  deps: Record<string, string[]>,
+  targets: Record<string, string[]> = {},
+): string[] {
   const events = log
     .split("\n")
     .filter((line) => line.startsWith("{"))
@@ -531,11 +574,18 @@ function order(log: string, deps: Record<string, string[]>): string[] {
     .filter((event) => typeof event.seq === "number");
   const seq = (type: string, unit: string) =>
     events.find((e) => e.type === type && e.unit === unit)?.seq ?? Number.NaN;
-  return Object.entries(deps).flatMap(([unit, wants]) =>
-    wants
-      .filter((dep) => !(seq("completed", dep) < seq("started", unit)))
-      .map((dep) => `${unit} started before ${dep} completed`),
-  );
+  return [
+    ...Object.entries(deps).flatMap(([unit, wants]) =>
+      wants
+        .filter((dep) => !(seq("completed", dep) < seq("started", unit)))
+        .map((dep) => `${unit} started before ${dep} completed`),
+    ),
+    ...Object.entries(targets).flatMap(([target, members]) =>
+      members
+        .filter((member) => !(seq("completed", member) < seq("completed", target)))
+        .map((member) => `${target} completed before ${member} did`),
+    ),
+  ];
 }
 
 /** A release folder of real files (a chroot cannot follow links out of itself): the host binary, install.sh, SHA256SUMS. */

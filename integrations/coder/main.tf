@@ -1,6 +1,7 @@
 # unitsync for Coder templates: one coder_script per entry of `scripts`, each run through
-# `unitsync exp sync run` so that it starts the moment its dependencies have completed, and a
-# target unit that completes once all of them have, for other modules to depend on. Works with any
+# `unitsync exp sync run` so that it starts the moment its dependencies have completed, and one
+# that declares the module's target (`unitsync exp sync target`), a unit that completes once all
+# of them have, for other modules to depend on. Works with any
 # Coder version: the order comes from unitsync at run time, not from coder_script_order. The
 # inputs and the scripts' rendering are in scripts.tf.
 
@@ -27,9 +28,8 @@ resource "coder_script" "script" {
   start_blocks_login = each.value.blocks_login
 }
 
+# Declares the module's target; with no scripts, a target that completes at once.
 resource "coder_script" "target" {
-  count = length(var.scripts) > 0 ? 1 : 0
-
   agent_id     = var.agent_id
   display_name = "unitsync: ${local.target}"
   icon         = "/icon/terminal.svg"

@@ -115,15 +115,12 @@ locals {
     OFFLINE   = var.offline
   }) }
 
-  # The target: a unit that wants every script's unit and does nothing itself, so it completes
-  # once they all have (and its dependents learn of a failure at once, naming the chain).
-  target_script = templatefile("${path.module}/run.sh.tftpl", {
-    KEY       = "target"
+  # The target: declared by a script of its own (`exp sync target`), it completes once every
+  # script's unit has, with no process waiting for it.
+  target_script = templatefile("${path.module}/target.sh.tftpl", {
     UNIT      = "'${replace(local.target, "'", "'\\''")}'"
+    MEMBERS   = join(" ", [for key, unit in local.units : "'${replace(unit, "'", "'\\''")}'"])
     WANT      = join(" ", [for key, unit in local.units : "--want '${replace(unit, "'", "'\\''")}'"])
-    TIMEOUT   = "--timeout 0"
-    RUNNER    = ""
-    SCRIPT    = "#!/bin/sh\n# The module's target: completes once every script of the module has.\nexit 0"
     INSTALLER = local.installer
     RELEASE   = "'${replace(local.release, "'", "'\\''")}'"
     PREFIX    = "'${replace(var.install_prefix, "'", "'\\''")}'"
