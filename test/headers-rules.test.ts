@@ -86,3 +86,13 @@ describe("planScripts with targets, started wants and before-all scripts", () =>
     expect(plan.scripts.find((script) => script.unit === "apt-mirror")?.beforeAll).toBe(true);
   });
 });
+
+describe("planScripts with agent --before-all", () => {
+  test("a script named by --before-all is planned as before-all: its want on a plain script is a cycle", () => {
+    const sources = [source("apt-mirror.sh", "# unitsync: want=network"), source("network.sh")];
+    expect(planScripts(sources).errors).toEqual([]);
+    expect(planScripts(sources, { beforeAll: ["apt-mirror"] }).errors).toEqual([
+      "/d/apt-mirror.sh: cycle detected: apt-mirror -> network -> apt-mirror",
+    ]);
+  });
+});

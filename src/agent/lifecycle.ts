@@ -59,7 +59,9 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
   }
   const { socketPath } = options;
   // Every header mistake is reported before the socket is bound or anything runs.
-  const scripts = options.scripts && loadScripts(options.scripts, log, options.store !== undefined);
+  const scripts =
+    options.scripts &&
+    loadScripts(options.scripts, log, options.store !== undefined, options.beforeAll ?? []);
   const logDir = options.scripts && (options.scripts.logDir ?? defaultLogDir(socketPath));
   if (logDir) prepareLogDir(logDir);
 
@@ -207,6 +209,7 @@ function loadScripts(
   { dirs, files, allowUnsafe }: ScriptsOptions,
   log: AgentLog,
   shared: boolean,
+  beforeAll: readonly string[],
 ): PlannedScript[] {
   const found = discoverScripts(dirs, files);
   const unsafe: string[] = [];
@@ -225,7 +228,7 @@ function loadScripts(
       "fix the owner and mode (chown, chmod o-w), or pass --allow-unsafe-scripts",
     );
   }
-  const plan = planScripts(found.sources, { shared });
+  const plan = planScripts(found.sources, { shared, beforeAll });
   for (const warning of [...found.warnings, ...plan.warnings]) log.warn(warning);
   const errors = [...found.errors, ...plan.errors];
   if (errors.length > 0) {

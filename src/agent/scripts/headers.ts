@@ -170,9 +170,13 @@ export function parseHeader(text: string): ParsedHeader {
  * syntax, invalid or duplicate unit names, a file that cannot be executed directly, a `want` on a
  * unit no script provides (nothing would ever complete it), and cycles among the scripts. With
  * `shared` (the graph is shared with other agents through a store) a unit no script here provides
- * may be provided by another host's scripts, so such a `want` is allowed.
+ * may be provided by another host's scripts, so such a `want` is allowed. `beforeAll` (the agent's
+ * `--before-all` units) marks the scripts of those units before-all, as `before=*` would.
  */
-export function planScripts(sources: readonly ScriptSource[], { shared = false } = {}): ScriptPlan {
+export function planScripts(
+  sources: readonly ScriptSource[],
+  { shared = false, beforeAll = [] as readonly string[] } = {},
+): ScriptPlan {
   const errors: string[] = [];
   const warnings: string[] = [];
   const scripts: PlannedScript[] = [];
@@ -204,7 +208,9 @@ export function planScripts(sources: readonly ScriptSource[], { shared = false }
       continue;
     }
     byUnit.set(unit, source.path);
-    scripts.push({ path: source.path, unit, ...parsed.header });
+    // `agent --before-all UNIT` naming a script's unit counts as that script's `before=*`.
+    const first = beforeAll.includes(unit) ? { beforeAll: true as const } : {};
+    scripts.push({ path: source.path, unit, ...parsed.header, ...first });
   }
 
   const targets = new Set(scripts.flatMap((script) => script.targets ?? []));
