@@ -88,8 +88,8 @@ export interface UnitState {
  *
  * The in-memory implementation answers synchronously. A store-backed one (Redis, issue 16) would
  * return promises from the same methods: the routes already `await` each call, and wait ends are
- * promises already. Leases (a `run` unit failed when its client drops), targets and services
- * belong here too, as options of `start` or reactions in `#apply`, not in the adapters.
+ * promises already. Rules that outlive one call live here too, not in the adapters: `run`'s lease
+ * (`holdStarted` below), targets and services.
  */
 export interface Units {
   /** Declares that `unit` depends on each of `dependsOn`, atomically, each edge with `required` (default "completed"). */
