@@ -43,10 +43,12 @@ describe("lost output", () => {
 
 describe("a full disk under --log-dir", () => {
   // A 64 KiB file system of the agent's own (a private mount namespace): the log fills it at once.
+  // Not root: a user namespace too (where the kernel allows one), in which the mount is allowed.
   const unshare = Bun.which("unshare");
+  const namespace = [unshare ?? "unshare", ...(process.getuid?.() === 0 ? [] : ["--map-root-user"])];
   const probe = unshare
     ? Bun.spawnSync([
-        unshare,
+        ...namespace,
         "--mount",
         "--propagation",
         "private",
@@ -87,7 +89,7 @@ describe("a full disk under --log-dir", () => {
       ];
       const command = `mount -t tmpfs -o size=64k tmpfs "$1" && shift && exec "$@"`;
       const proc = Bun.spawn(
-        [unshare as string, "--mount", "--propagation", "private", "sh", "-c", command, "sh", logs, ...agent],
+        [...namespace, "--mount", "--propagation", "private", "sh", "-c", command, "sh", logs, ...agent],
         {
           env: cleanEnv(),
           stdin: "ignore",
