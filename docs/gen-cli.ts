@@ -99,6 +99,8 @@ const EXIT_MEANINGS: Record<keyof typeof ExitCode, string> = {
   usage: "usage error (wrong arguments or flags)",
   unreachable: "agent unreachable (no socket, refused, not a unitsync agent)",
   dependencyFailed: "a dependency failed (`start`, `wait`, `run`)",
+  cannotServe:
+    "`agent` could not serve its socket: another agent is serving it, another program holds it, or it cannot be bound",
   timeout: "timed out (`start`, `wait`, `run`), like timeout(1)",
   internal: "internal error: a bug in unitsync (sysexits' EX_SOFTWARE), never a normal refusal",
 };

@@ -1,6 +1,6 @@
 /** The agent's lifecycle end to end: binding, stale sockets, a second agent, signals, disconnects. */
 import { describe, expect, test } from "bun:test";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { syncInBackground, untilWaiting, waiters } from "./_background.ts";
 import { run, startAgent, sync, tempDir, waitFor } from "./_helpers.ts";
@@ -28,16 +28,28 @@ describe("agent lifecycle", () => {
     expect((await sync(dir.socket, "list")).stdout).toBe("No units registered\n");
   });
 
-  test.concurrent("a second agent on a live socket exits 1 and leaves the first serving", async () => {
+  test.concurrent("a second agent on a live socket exits 5 (cannot serve) and leaves the first serving", async () => {
     using dir = tempDir();
     await using _first = await startAgent(dir.socket);
     await sync(dir.socket, "want", "a", "b");
     const second = await run(["agent", "--socket-path", dir.socket]);
-    expect(second.exitCode).toBe(1);
+    // Not 1, which `agent --scripts --exit-when-done` exits with when a script failed.
+    expect(second.exitCode).toBe(5);
     expect(second.stderr).toContain(`error: another agent is already serving ${dir.socket}\n`);
     expect(JSON.parse((await sync(dir.socket, "list", "-o", "json")).stdout)).toEqual([
       { unit_name: "a", status: "pending", is_ready: false },
     ]);
+  });
+
+  test.concurrent("a socket path held by a regular file exits 5 and leaves the file alone", async () => {
+    using dir = tempDir();
+    writeFileSync(dir.socket, "not a socket");
+    const result = await run(["agent", "--socket-path", dir.socket]);
+    expect({ exitCode: result.exitCode, error: result.stderr.split("\n").at(-2) }).toEqual({
+      exitCode: 5,
+      error: `error: ${dir.socket} exists and is not a socket; refusing to replace it`,
+    });
+    expect(readFileSync(dir.socket, "utf8")).toBe("not a socket");
   });
 
   test.concurrent("SIGTERM answers waiting clients, removes the socket and exits 0", async () => {

@@ -37,7 +37,7 @@ export async function claimSocket<T extends { stop(force?: boolean): unknown }>(
     removeIfExists(temporary);
     throw new UnitsyncError(
       `cannot listen on ${socketPath}: ${(error as Error).message}`,
-      ExitCode.refused,
+      ExitCode.cannotServe,
       "cannot_listen",
     );
   } finally {
@@ -58,6 +58,8 @@ export async function claimSocket<T extends { stop(force?: boolean): unknown }>(
           // Named by the user's path: the temporary name is an implementation detail.
           throw new UnitsyncError(
             `cannot create the socket ${socketPath}: ${code ?? (error as Error).message}`,
+            ExitCode.cannotServe,
+            "cannot_listen",
           );
         }
       }
@@ -66,20 +68,24 @@ export async function claimSocket<T extends { stop(force?: boolean): unknown }>(
       if (probe === "unitsync") {
         throw new UnitsyncError(
           `another agent is already serving ${socketPath}`,
-          ExitCode.refused,
+          ExitCode.cannotServe,
           "already_serving",
         );
       }
       if (probe === "foreign") {
         throw new UnitsyncError(
           `${socketPath} is in use by another program`,
-          ExitCode.refused,
+          ExitCode.cannotServe,
           "socket_in_use",
           "choose another path with --socket-path",
         );
       }
       if (existing && !existing.isSocket()) {
-        throw new UnitsyncError(`${socketPath} exists and is not a socket; refusing to replace it`);
+        throw new UnitsyncError(
+          `${socketPath} exists and is not a socket; refusing to replace it`,
+          ExitCode.cannotServe,
+          "socket_in_use",
+        );
       }
       // Stale: remove it, but only the very file we probed (another agent may have just linked its own).
       if (existing && sameFile(existing, lstatOrUndefined(socketPath))) removeIfExists(socketPath);

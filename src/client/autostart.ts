@@ -91,8 +91,8 @@ export async function ensureAgent(socketPath: string, autostart: boolean, origin
       }
       return;
     }
-    // Exit status 1 is "another agent is already serving": a rival won the race and will answer.
-    if (proc.exitCode !== null && proc.exitCode !== ExitCode.refused) break;
+    // "Cannot serve" is mostly "another agent is already serving": a rival won the race and will answer.
+    if (proc.exitCode !== null && proc.exitCode !== ExitCode.cannotServe) break;
     await Bun.sleep(20);
   }
   const tail = lastLine(readFileSync(logPath, "utf8"));

@@ -5,6 +5,8 @@ export const ExitCode = {
   usage: 2,
   unreachable: 3,
   dependencyFailed: 4,
+  /** `agent` could not serve its socket: another agent serves it, another program holds it, or it cannot be bound. */
+  cannotServe: 5,
   timeout: 124,
   /** A bug in unitsync (sysexits' EX_SOFTWARE): an exception nothing expected, never a refusal. */
   internal: 70,
