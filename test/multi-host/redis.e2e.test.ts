@@ -4,7 +4,7 @@
  * rule holds across agents, and every fault of the store ends in a clear answer.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { background } from "../_background.ts";
 import { type AgentProcess, startAgent, sync, waitFor } from "../_helpers.ts";
@@ -181,6 +181,29 @@ describe.skipIf(missing("redis-server"))("agents sharing one graph through Redis
     const result = await waiting.done;
     expect(result.exitCode).toBe(4);
     expect(result.stderr).toContain("dependency failed: app -> db: db failed: boom");
+  });
+
+  test("a run wrapper killed on A fails its unit, and a start waiting on B exits 4 at once", async () => {
+    await using redis = await startRedis();
+    await using agents = await threeAgents(redis);
+    const { a, b } = agents;
+    const job = background(["exp", "sync", "run", "job", "--socket-path", a.socket, "--", "sleep", "30"]);
+    await waitFor("job to be started", async () => {
+      const status = await sync(b.socket, "status", "job", "-o", "json");
+      return status.exitCode === 0 && JSON.parse(status.stdout).status === "started";
+    });
+    await sync(b.socket, "want", "after", "job");
+    const waiting = background(["exp", "sync", "start", "after", "--socket-path", b.socket]);
+    await waiting.saw("is waiting for dependencies");
+    // The wrapper dies without a word; its command would run on alone, so it is stopped too.
+    const children = readFileSync(`/proc/${job.proc.pid}/task/${job.proc.pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/);
+    job.proc.kill("SIGKILL");
+    for (const pid of children.filter(Boolean)) process.kill(Number(pid), "SIGKILL");
+    const result = await waiting.done;
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain('after -> job: job failed: run wrapper for "job" went away');
   });
 
   test("SIGKILL of the agent holding a started unit: its dependents elsewhere exit 4 within lease + 1 s", async () => {
