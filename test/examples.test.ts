@@ -106,49 +106,59 @@ describe("examples/docker/Dockerfile", () => {
     expect(copy).toEqual(["examples/startup.d/", "/etc/unitsync.d/"]);
     cpSync(join(ROOT, copy[0] as string), scripts, { recursive: true });
 
-    // ENV and ENTRYPOINT, exactly as the image runs them, with the socket moved into the temp dir.
+    // ENV, ENTRYPOINT and CMD, exactly as the image runs them, with the socket moved into the temp dir.
     const env = instructions.find(({ keyword }) => keyword === "ENV")?.args;
     expect(env).toBe("UNITSYNC_SOCKET_PATH=/run/unitsync/agent.sock");
     const entrypoint = JSON.parse(instructions.find(({ keyword }) => keyword === "ENTRYPOINT")?.args ?? "[]");
-    expect(entrypoint).toEqual(["unitsync", "agent", "--scripts", "/etc/unitsync.d"]);
-    const argv = [
-      join(prefix, "bin/unitsync"),
-      ...entrypoint.slice(1).map((a: string) => (a === "/etc/unitsync.d" ? scripts : a)),
-    ];
-    const proc = Bun.spawn(argv, {
-      env: cleanEnv({ UNITSYNC_SOCKET_PATH: dir.socket, EXAMPLE_WORKSPACE: workspace }),
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const output = outputOf(proc);
-    try {
-      // The container keeps serving after its scripts: `docker exec ... unitsync exp sync list` works.
-      const units = await waitFor(
-        "every startup script to complete",
-        async () => {
-          const list = await sync(dir.socket, "list", "-o", "json");
-          const rows =
-            list.exitCode === 0 ? (JSON.parse(list.stdout) as { unit_name: string; status: string }[]) : [];
-          return rows.length === 6 && rows.every((row) => row.status === "completed") ? rows : undefined;
-        },
-        30_000,
+    expect(entrypoint).toEqual(["unitsync", "agent", "--scripts", "/etc/unitsync.d", "--"]);
+    const cmd = JSON.parse(instructions.find(({ keyword }) => keyword === "CMD")?.args ?? "[]");
+    expect(cmd).toEqual(["bash"]);
+    const container = (args: string[], stdin: string) =>
+      outputOf(
+        Bun.spawn(
+          [
+            join(prefix, "bin/unitsync"),
+            ...entrypoint.slice(1).map((a: string) => (a === "/etc/unitsync.d" ? scripts : a)),
+            ...args,
+          ],
+          {
+            env: cleanEnv({
+              UNITSYNC_SOCKET_PATH: dir.socket,
+              EXAMPLE_WORKSPACE: workspace,
+              PATH: `${join(prefix, "bin")}:${process.env.PATH}`,
+            }),
+            stdin: new Blob([stdin]),
+            stdout: "pipe",
+            stderr: "pipe",
+          },
+        ),
       );
-      expect(units.map((row) => row.unit_name)).toEqual([
-        "database",
-        "dotfiles",
-        "git-clone",
-        "migrations",
-        "myorg.ide-setup",
-        "toolchain",
-      ]);
-      expect(existsSync(join(workspace, "app/.vscode/settings.json"))).toBe(true);
-    } finally {
-      proc.kill("SIGTERM"); // docker stop
-    }
-    expect(await proc.exited).toBe(0);
-    await output;
+
+    // `docker run -i IMAGE` with commands on stdin: the CMD, bash, runs them once the startup has
+    // finished, while the database service still runs and the socket serves.
+    const shell = await container(cmd, "unitsync exp sync list -o json\n");
+    expect(shell.exitCode).toBe(0);
+    const units = (JSON.parse(shell.stdout) as { unit_name: string; status: string }[]).map(
+      (row) => `${row.unit_name} ${row.status}`,
+    );
+    expect(units).toEqual([
+      "database completed",
+      "dotfiles completed",
+      "git-clone completed",
+      "migrations completed",
+      "myorg.ide-setup completed",
+      "toolchain completed",
+    ]);
+    expect(existsSync(join(workspace, "app/.vscode/settings.json"))).toBe(true);
+    // When bash exited, the database service was stopped and the agent removed its socket.
+    expect(shell.stderr).toContain('service "database" is ready; it keeps running');
+    expect(shell.stderr).toContain("stopping the services");
     expect(existsSync(dir.socket)).toBe(false);
+
+    // `docker run IMAGE some-command`: the command replaces bash, and its exit status is the container's.
+    const other = await container(["sh", "-c", "exit 3"], "");
+    expect(other.exitCode).toBe(3);
+    expect(other.stderr).toContain("main command exited (exit status 3)");
   });
 });
 
@@ -596,7 +606,11 @@ async function sh(script: string, env: Record<string, string> = {}) {
 }
 
 /** A child's stdout, stderr and exit code, read concurrently. */
-async function outputOf(proc: Bun.Subprocess<"ignore", "pipe", "pipe">) {
+async function outputOf(proc: {
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  exited: Promise<number>;
+}) {
   const [stdout, stderr, exitCode] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
