@@ -20,6 +20,7 @@ import { RELEASE_ROOT } from "../build.ts";
 import pkg from "../package.json" with { type: "json" };
 import { BIN, cleanEnv, startAgent, sync, tempDir, waitFor } from "./_helpers.ts";
 import { makeRelease, ROOT, requireHostTarget, serveDir } from "./_release-fixture.ts";
+import { closedPort, tcpListener } from "./_servers.ts";
 import { missing } from "./_tools.ts";
 
 const EXAMPLES = join(ROOT, "examples");
@@ -28,6 +29,8 @@ const EXAMPLES = join(ROOT, "examples");
 const REPO_URL_REF = "${var.repo_url}";
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform's syntax, not JavaScript's
 const AGENT_ID_REF = "${coder_agent.main.id}";
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform's syntax, not JavaScript's
+const DATABASE_REF = "${var.database_address}";
 const HOST = requireHostTarget();
 
 describe("examples/docker/Dockerfile", () => {
@@ -231,12 +234,13 @@ describe.each([
     "env-setup": [],
     "deps-install": ["git-clone", "env-setup"],
     "ide-setup": ["git-clone"],
-    app: ["deps-install", "ide-setup"],
+    database: [],
+    app: ["deps-install", "ide-setup", "database"],
   };
 
-  test("parses as HCL: a coder_agent and one run_on_start coder_script per unit, using only var.repo_url", async () => {
+  test("parses as HCL: a coder_agent and one run_on_start coder_script per unit, using only its variables", async () => {
     const config = await parseTemplate(file, hclText);
-    expect(Object.keys(config.variable)).toEqual(["repo_url"]);
+    expect(Object.keys(config.variable).sort()).toEqual(["database_address", "repo_url"]);
     expect(Object.keys(config.resource.coder_agent)).toEqual(["main"]);
     const scripts = Object.entries(config.resource.coder_script).map(([name, [resource]]) => ({
       name,
@@ -246,6 +250,7 @@ describe.each([
     }));
     expect(scripts.map((s) => s.name).sort()).toEqual([
       "app",
+      "database",
       "deps_install",
       "env_setup",
       "git_clone",
@@ -253,7 +258,9 @@ describe.each([
     ]);
     for (const script of scripts) {
       expect(script).toMatchObject({ agent: AGENT_ID_REF, runOnStart: true });
-      expect(script.references.every((ref) => ref === "var.repo_url")).toBe(true);
+      expect(script.references.every((ref) => ref === "var.repo_url" || ref === "var.database_address")).toBe(
+        true,
+      );
     }
   });
 
@@ -271,7 +278,8 @@ describe.each([
     using dir = tempDir();
     const home = join(dir.path, "home");
     const repo = makeRepo(join(dir.path, "repo.git"));
-    const scripts = await templateScripts(file, hclText, repo);
+    await using database = await tcpListener();
+    const scripts = await templateScripts(file, hclText, repo, `127.0.0.1:${database.port}`);
     await using agent = await startAgent(dir.socket, ["--log-format", "json"]);
     const results = await runScripts(dir.path, scripts, home, dir.socket);
     expect(results).toEqual(Object.fromEntries(Object.keys(scripts).map((name) => [name, 0])));
@@ -292,10 +300,16 @@ describe.each([
   test("a failed clone stops every unit after it at once (exit 4), and leaves the independent one alone", async () => {
     using dir = tempDir();
     const home = join(dir.path, "home");
-    const scripts = await templateScripts(file, hclText, join(dir.path, "no-such-repo.git"));
+    await using database = await tcpListener();
+    const scripts = await templateScripts(
+      file,
+      hclText,
+      join(dir.path, "no-such-repo.git"),
+      `127.0.0.1:${database.port}`,
+    );
     await using agent = await startAgent(dir.socket, ["--log-format", "json"]);
     const results = await runScripts(dir.path, scripts, home, dir.socket);
-    expect(results).toMatchObject({ env_setup: 0, deps_install: 4, ide_setup: 4, app: 4 });
+    expect(results).toMatchObject({ env_setup: 0, database: 0, deps_install: 4, ide_setup: 4, app: 4 });
     expect(results.git_clone).not.toBe(0);
     const list = JSON.parse((await sync(dir.socket, "list", "-o", "json")).stdout) as {
       unit_name: string;
@@ -306,6 +320,29 @@ describe.each([
       "env-setup": "completed",
     });
     expect(agent.log()).toContain('"type":"failed","unit":"git-clone"');
+  });
+
+  test("a database that never answers fails its probe unit with the last error; the app exits 4", async () => {
+    using dir = tempDir();
+    const home = join(dir.path, "home");
+    const repo = makeRepo(join(dir.path, "repo.git"));
+    const port = await closedPort();
+    const scripts = await templateScripts(file, hclText, repo, `127.0.0.1:${port}`);
+    // The template gives the database 5 minutes; the test, one second.
+    expect(scripts.database).toContain("--timeout 5m");
+    scripts.database = (scripts.database as string).replace("--timeout 5m", "--timeout 1s");
+    await using _agent = await startAgent(dir.socket);
+    const results = await runScripts(dir.path, scripts, home, dir.socket);
+    expect(results).toEqual({
+      git_clone: 0,
+      env_setup: 0,
+      deps_install: 0,
+      ide_setup: 0,
+      database: 124,
+      app: 4,
+    });
+    const status = JSON.parse((await sync(dir.socket, "status", "database", "-o", "json")).stdout);
+    expect(status.reason).toMatch(new RegExp(`: tcp:127\\.0\\.0\\.1:${port}: connection refused$`));
   });
 });
 
@@ -501,12 +538,20 @@ function parseTemplate(file: string, text: string): Promise<Template> {
 }
 
 /** The coder_script scripts, as Terraform would render them with `repo_url` set. */
-async function templateScripts(file: string, text: string, repoUrl: string): Promise<Record<string, string>> {
+async function templateScripts(
+  file: string,
+  text: string,
+  repoUrl: string,
+  databaseAddress = "127.0.0.1:5432",
+): Promise<Record<string, string>> {
   const config = await parseTemplate(file, text);
   return Object.fromEntries(
     Object.entries(config.resource.coder_script).map(([name, [resource]]) => [
       name,
-      (resource?.script ?? "").replaceAll(REPO_URL_REF, repoUrl).replaceAll("$$" + "{", "$" + "{"),
+      (resource?.script ?? "")
+        .replaceAll(REPO_URL_REF, repoUrl)
+        .replaceAll(DATABASE_REF, databaseAddress)
+        .replaceAll("$$" + "{", "$" + "{"),
     ]),
   );
 }

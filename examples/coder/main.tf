@@ -9,7 +9,8 @@
 #
 #   git-clone ──┬──> deps-install ──┐
 #   env-setup ──┘                   ├──> app
-#   git-clone ─────> ide-setup ─────┘
+#   git-clone ─────> ide-setup ─────┤
+#   database (a probe: its port) ───┘
 #
 # ./run/main.tf is the same template written with `unitsync exp sync run`, one line a script.
 
@@ -25,6 +26,12 @@ variable "repo_url" {
   type        = string
   description = "The repository to clone into ~/project"
   default     = "https://github.com/coder/coder.git"
+}
+
+variable "database_address" {
+  type        = string
+  description = "HOST:PORT of the workspace's database (a sidecar container, or a server the image starts)"
+  default     = "127.0.0.1:5432"
 }
 
 resource "coder_agent" "main" {
@@ -118,6 +125,19 @@ resource "coder_script" "ide_setup" {
   EOT
 }
 
+resource "coder_script" "database" {
+  agent_id     = coder_agent.main.id
+  display_name = "Wait for the database"
+  run_on_start = true
+  # A probe unit: it completes once the database accepts TCP connections (a fresh connect every
+  # second at most, each bounded by its own deadline), or fails after 5 minutes with the last
+  # error (connection refused, no answer), so the app never starts against a missing database.
+  script = <<-EOT
+    #!/bin/sh
+    exec unitsync exp sync probe database --tcp "${var.database_address}" --timeout 5m
+  EOT
+}
+
 resource "coder_script" "app" {
   agent_id     = coder_agent.main.id
   display_name = "Start the app"
@@ -125,7 +145,7 @@ resource "coder_script" "app" {
   script       = <<-EOT
     #!/bin/sh
     set -u
-    unitsync exp sync want app deps-install ide-setup || exit
+    unitsync exp sync want app deps-install ide-setup database || exit
     # `start` exits 4 if a dependency failed: the app is not started on a broken checkout.
     unitsync exp sync start app --timeout 10m || exit
     (

@@ -20,6 +20,12 @@ variable "repo_url" {
   default     = "https://github.com/coder/coder.git"
 }
 
+variable "database_address" {
+  type        = string
+  description = "HOST:PORT of the workspace's database (a sidecar container, or a server the image starts)"
+  default     = "127.0.0.1:5432"
+}
+
 resource "coder_agent" "main" {
   arch = "amd64"
   os   = "linux"
@@ -77,13 +83,26 @@ resource "coder_script" "ide_setup" {
   EOT
 }
 
+resource "coder_script" "database" {
+  agent_id     = coder_agent.main.id
+  display_name = "Wait for the database"
+  run_on_start = true
+  # A probe unit: it completes once the database accepts TCP connections (a fresh connect every
+  # second at most, each bounded by its own deadline), or fails after 5 minutes with the last
+  # error (connection refused, no answer), so the app never starts against a missing database.
+  script = <<-EOT
+    #!/bin/sh
+    exec unitsync exp sync probe database --tcp "${var.database_address}" --timeout 5m
+  EOT
+}
+
 resource "coder_script" "app" {
   agent_id     = coder_agent.main.id
   display_name = "Start the app"
   run_on_start = true
   script       = <<-EOT
     #!/bin/sh
-    exec unitsync exp sync run app --want deps-install --want ide-setup --timeout 10m -- sh -ec '
+    exec unitsync exp sync run app --want deps-install --want ide-setup --want database --timeout 10m -- sh -ec '
       . "$HOME/.config/project.env"
       cd "$PROJECT_DIR"
       if [ -x bin/dev ]; then nohup bin/dev >"$HOME/app.log" 2>&1 & fi
