@@ -109,10 +109,10 @@ describe("probe", () => {
     await Bun.write(marker, "");
     const results = await Promise.all([
       sync(dir.socket, "probe", "web", "--http", ok.url),
-      sync(dir.socket, "probe", "sick", "--http", down.url, "--timeout", "500ms"),
+      sync(dir.socket, "probe", "sick", "--http", down.url, "--timeout", "1s"),
       sync(dir.socket, "probe", "flag", "--file", marker),
       sync(dir.socket, "probe", "cmd", "--exec", "test 1 -eq 1"),
-      sync(dir.socket, "probe", "nope", "--exec", "echo 'not yet' >&2; exit 2", "--timeout", "500ms"),
+      sync(dir.socket, "probe", "nope", "--exec", "echo 'not yet' >&2; exit 2", "--timeout", "1s"),
     ]);
     expect(results.map((result) => result.exitCode)).toEqual([0, 124, 0, 0, 124]);
     expect({

@@ -3,7 +3,7 @@
  * end against the compiled binary. The services listen on loopback ports picked at run time; each
  * script leaves marker files, so the tests can tell what ran, what was stopped and when.
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { background } from "./_background.ts";
@@ -33,12 +33,20 @@ function workspace(root: string) {
   };
 }
 
+/** Every agent a test started, killed when the file's tests are done (a failed test must not leak one). */
+const started = new Set<ReturnType<typeof background>>();
+afterAll(() => {
+  for (const proc of started) if (proc.proc.exitCode === null) proc.proc.kill("SIGKILL");
+});
+
 /** `unitsync agent --socket-path S <args>` in the background, with the workspace's environment. */
 function agent(socket: string, env: Record<string, string>, ...args: string[]) {
   const dashes = args.indexOf("--");
   const before = dashes === -1 ? args : args.slice(0, dashes);
   const after = dashes === -1 ? [] : args.slice(dashes);
-  return background(["agent", "--socket-path", socket, ...before, ...after], { env });
+  const proc = background(["agent", "--socket-path", socket, ...before, ...after], { env });
+  started.add(proc);
+  return proc;
 }
 
 /** The agent's end, failing loudly (with what it printed, and the markers) if it is not there by the deadline. */
@@ -158,7 +166,7 @@ sleep 60 & wait
     const port = await closedPort();
     ws.add("db.sh", `# unitsync: ready=tcp:127.0.0.1:${port}\necho "config broken" >&2\nexit 3\n`);
     const proc = agent(dir.socket, ws.env, "--scripts", ws.scripts, "--exit-when-done");
-    const { exitCode, stderr } = await proc.done;
+    const { exitCode, stderr } = await ended(proc, ws.marks);
     expect(exitCode).toBe(1);
     expect(results(stderr)).toEqual({ db: "failed (exited before it was ready (exit status 3))" });
     expect(stderr).toContain("[db] config broken");
@@ -178,7 +186,7 @@ sleep 60 & wait
     );
     ws.add("after.sh", '# unitsync: want=worker\ntouch "$MARKS/after"\n');
     const proc = agent(dir.socket, ws.env, "--scripts", ws.scripts, "--exit-when-done");
-    const { exitCode, stderr } = await proc.done;
+    const { exitCode, stderr } = await ended(proc, ws.marks);
     // --exit-when-done: the startup is over once the service is ready; the service is then stopped.
     expect(exitCode).toBe(0);
     expect(results(stderr)).toEqual({ worker: "completed", after: "completed" });
@@ -198,7 +206,7 @@ exit 0
 `,
     );
     const proc = agent(dir.socket, ws.env, "--scripts", ws.scripts, "--exit-when-done");
-    const { exitCode, stderr } = await proc.done;
+    const { exitCode, stderr } = await ended(proc, ws.marks);
     expect(exitCode).toBe(0);
     expect(results(stderr)).toEqual({ daemon: "completed" });
     expect(stderr).toContain('service "daemon": its script exited 0; waiting for file readiness (may-exit)');
@@ -209,7 +217,7 @@ exit 0
     const ws = workspace(dir.path);
     ws.add("db.sh", '# unitsync: ready=tcp:localhost\ntouch "$MARKS/db"\n');
     const proc = agent(dir.socket, ws.env, "--scripts", ws.scripts);
-    const { exitCode, stderr } = await proc.done;
+    const { exitCode, stderr } = await ended(proc, ws.marks);
     expect(exitCode).toBe(2);
     expect(stderr).toContain(`${join(ws.scripts, "db.sh")}:2: invalid probe "tcp:localhost": missing port`);
     expect(ws.ran()).toEqual([]);
@@ -228,7 +236,7 @@ describe("entrypoint mode: agent --scripts DIR -- COMMAND", () => {
     ws.add("seed.sh", '# unitsync: want=db\ntouch "$MARKS/seed"\n');
     const main = `test -e "$MARKS/seed" || exit 99; "$BIN" exp sync status db > "$MARKS/main-saw"; exit 3`;
     const proc = agent(dir.socket, ws.env, "--scripts", ws.scripts, "--", "sh", "-c", main);
-    const { exitCode, stderr } = await proc.done;
+    const { exitCode, stderr } = await ended(proc, ws.marks);
     expect(exitCode).toBe(3);
     expect(readFileSync(join(ws.marks, "main-saw"), "utf8")).toContain("Status: completed");
     expect(stderr).toContain("main command exited (exit status 3)");
@@ -243,13 +251,15 @@ describe("entrypoint mode: agent --scripts DIR -- COMMAND", () => {
     ws.add("broken.sh", "exit 2\n");
     ws.add("fine.sh", 'touch "$MARKS/fine"\n');
     const main = ["sh", "-c", 'touch "$MARKS/main"'];
-    const refused = await agent(dir.socket, ws.env, "--scripts", ws.scripts, "--", ...main).done;
+    const refused = await ended(agent(dir.socket, ws.env, "--scripts", ws.scripts, "--", ...main), ws.marks);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('not starting the main command: unit "broken" did not complete');
     expect(ws.ran()).toEqual(["fine"]);
 
-    const anyway = await agent(dir.socket, ws.env, "--scripts", ws.scripts, "--main-anyway", "--", ...main)
-      .done;
+    const anyway = await ended(
+      agent(dir.socket, ws.env, "--scripts", ws.scripts, "--main-anyway", "--", ...main),
+      ws.marks,
+    );
     expect(anyway.exitCode).toBe(0);
     expect(ws.ran()).toEqual(["fine", "main"]);
   });
@@ -260,16 +270,10 @@ describe("entrypoint mode: agent --scripts DIR -- COMMAND", () => {
     ws.add("quick.sh", 'touch "$MARKS/quick"\n');
     ws.add("slow.sh", 'while [ ! -e "$MARKS/main" ]; do sleep 0.05; done\ntouch "$MARKS/slow"\n');
     const main = ["sh", "-c", 'touch "$MARKS/main"; while [ ! -e "$MARKS/slow" ]; do sleep 0.05; done'];
-    const result = await agent(
-      dir.socket,
-      ws.env,
-      "--scripts",
-      ws.scripts,
-      "--main-after",
-      "quick",
-      "--",
-      ...main,
-    ).done;
+    const result = await ended(
+      agent(dir.socket, ws.env, "--scripts", ws.scripts, "--main-after", "quick", "--", ...main),
+      ws.marks,
+    );
     expect(result.exitCode).toBe(0);
     expect(ws.ran()).toEqual(["main", "quick", "slow"]);
   });
@@ -305,7 +309,7 @@ exit 5
     );
     const main = `trap 'kill $!; touch "$MARKS/main-stopped"; exit 0' TERM; touch "$MARKS/main-up"; sleep 60 & wait`;
     const proc = agent(dir.socket, ws.env, "--scripts", ws.scripts, "--", "sh", "-c", main);
-    const { exitCode, stderr } = await proc.done;
+    const { exitCode, stderr } = await ended(proc, ws.marks);
     expect(exitCode).toBe(1);
     expect(stderr).toContain('service "svc" exited (exit status 5); stopping the main command');
     expect(ws.ran()).toEqual(["main-stopped", "main-up"]);
@@ -326,16 +330,10 @@ exit 5
     );
     // It ends once the service is gone (reaped by the agent), so the agent has seen that exit first.
     const main = `touch "$MARKS/main-up"; while kill -0 "$(cat "$MARKS/svc.pid")" 2>/dev/null; do sleep 0.05; done; exit 9`;
-    const { exitCode, stderr } = await agent(
-      dir.socket,
-      ws.env,
-      "--scripts",
-      ws.scripts,
-      "--",
-      "sh",
-      "-c",
-      main,
-    ).done;
+    const { exitCode, stderr } = await ended(
+      agent(dir.socket, ws.env, "--scripts", ws.scripts, "--", "sh", "-c", main),
+      ws.marks,
+    );
     expect(exitCode).toBe(9);
     expect(stderr).toContain(
       'service "svc" exited after it was ready (exit status 5); it may exit (may-exit)',
