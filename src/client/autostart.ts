@@ -1,5 +1,6 @@
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
 import { besideSocket } from "../lib/socket-path.ts";
+import type { RecoveryBounds } from "./client.ts";
 
 /**
  * Autostart: the verbs that need an agent (`want`, `start`, `run`, `wait`) start one in the
@@ -37,8 +38,8 @@ export function autostartLogPath(socketPath: string): string {
 export function autostartRecovery(
   socketPath: string,
   autostart: boolean,
-): (error: UnitsyncError) => Promise<void> {
-  return (error) => ensureAgent(socketPath, autostart, error);
+): (error: UnitsyncError, bounds: RecoveryBounds) => Promise<void> {
+  return (error, bounds) => ensureAgent(socketPath, autostart, error, bounds);
 }
 
 /**
@@ -46,15 +47,26 @@ export function autostartRecovery(
  * exists but refuses, then (if allowed) starts `unitsync agent` detached in its own session, logging
  * to a file beside the socket, and waits up to AUTOSTART_DEADLINE_MS for it. Several clients racing
  * here each start an agent; the agents' atomic bind lets exactly one win, the others exit 1, and
- * every client ends up talking to the winner.
+ * every client ends up talking to the winner. The call's deadline and cancellation (`bounds`) cut
+ * every wait short: `--timeout` bounds the whole call, autostart included.
  */
-export async function ensureAgent(socketPath: string, autostart: boolean, original: Error): Promise<void> {
+export async function ensureAgent(
+  socketPath: string,
+  autostart: boolean,
+  original: Error,
+  bounds: RecoveryBounds = {},
+): Promise<void> {
+  const until = (ms: number) => Math.min(Date.now() + ms, bounds.deadline ?? Number.POSITIVE_INFINITY);
+  const stillWaiting = (deadline: number) => {
+    bounds.signal?.throwIfAborted();
+    return Date.now() < deadline;
+  };
   const [{ probeSocket, probeAgent }, { ensureSocketDir }] = await Promise.all([
     import("../protocol/agent-probe.ts"),
     import("../lib/socket-dir.ts"),
   ]);
   let probe = await probeSocket(socketPath, 1000);
-  for (const deadline = Date.now() + REFUSED_RETRY_MS; probe === "stale" && Date.now() < deadline; ) {
+  for (const deadline = until(REFUSED_RETRY_MS); probe === "stale" && stillWaiting(deadline); ) {
     await Bun.sleep(50);
     probe = await probeSocket(socketPath, 1000);
   }
@@ -81,7 +93,7 @@ export async function ensureAgent(socketPath: string, autostart: boolean, origin
   }
   proc.unref();
 
-  for (const deadline = Date.now() + AUTOSTART_DEADLINE_MS; Date.now() < deadline; ) {
+  for (const deadline = until(AUTOSTART_DEADLINE_MS); stillWaiting(deadline); ) {
     const { pid } = await probeAgent(socketPath, 1000);
     if (pid !== undefined) {
       if (pid === proc.pid) {

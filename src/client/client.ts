@@ -1,6 +1,6 @@
 import type * as v from "valibot";
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
-import { bodyLines, unixFetch } from "../lib/unix-http.ts";
+import { bodyLines } from "../lib/unix-http.ts";
 import type { StartRequest, WaitRequest } from "../protocol/requests.ts";
 import {
   type ListResponse,
@@ -27,6 +27,8 @@ import {
   type WaitLine,
   WaitLineSchema,
 } from "../protocol/wire.ts";
+import { answerTimeoutMs, Exchange } from "./exchange.ts";
+import { connectFailure, unreachable } from "./unreachable.ts";
 
 /** A line of a `start` stream before its end: still waiting, or started. */
 export type StartLine = Extract<WaitLine, { type: "waiting" | "started" }>;
@@ -38,13 +40,25 @@ export interface EventLine {
   event: Event;
 }
 
+/** When a call must be over (epoch ms), and what it says when it is not. */
+interface Deadline {
+  at: number;
+  message: string;
+}
+
+/** What bounds a recovery: the call's deadline (epoch ms) and the caller's cancellation. */
+export interface RecoveryBounds {
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
 /** Options of a client. */
 export interface ClientOptions {
   /**
    * Called once when a request finds nobody answering at the socket (an "unreachable" error, before
    * any answer): it either makes an agent answer (then the request is sent again) or throws.
    */
-  recover?: (error: UnitsyncError) => Promise<void>;
+  recover?: (error: UnitsyncError, bounds: RecoveryBounds) => Promise<void>;
 }
 
 /** Exit code for each error the agent can answer with; anything not listed is a refusal (1). */
@@ -63,6 +77,8 @@ const EXIT_FOR: Partial<Record<ErrorCode, number>> = {
  */
 export class AgentClient {
   #recover: ClientOptions["recover"];
+  #answerMs: number | undefined;
+  #trusted = false;
 
   constructor(
     readonly socketPath: string,
@@ -96,12 +112,13 @@ export class AgentClient {
    * closes the connection, which makes the agent drop the wait.
    */
   start(request: StartRequest, signal?: AbortSignal): AsyncGenerator<StartLine> {
-    return this.#stream("/start", request, signal) as AsyncGenerator<StartLine>;
+    const message = `timeout waiting for dependencies of unit '${request.unit}'`;
+    return this.#stream("/start", request, signal, deadlineOf(request, message)) as AsyncGenerator<StartLine>;
   }
 
   /** POST /complete: marks `unit` completed. */
-  complete(unit: string): Promise<OkResponse> {
-    return this.#json("POST", "/complete", { unit }, OkResponseSchema);
+  complete(unit: string, signal?: AbortSignal): Promise<OkResponse> {
+    return this.#json("POST", "/complete", { unit }, OkResponseSchema, signal);
   }
 
   /**
@@ -109,9 +126,9 @@ export class AgentClient {
    * cut, keeping its start, which usually says what went wrong, and marking the cut: a script
    * reporting its own failure must not be refused over it.
    */
-  fail(unit: string, reason?: string): Promise<OkResponse> {
+  fail(unit: string, reason?: string, signal?: AbortSignal): Promise<OkResponse> {
     const body = { unit, ...(reason && { reason: clip(reason) }) };
-    return this.#json("POST", "/fail", body, OkResponseSchema);
+    return this.#json("POST", "/fail", body, OkResponseSchema, signal);
   }
 
   /** GET /units/<unit>: a unit's status and dependencies. */
@@ -132,38 +149,46 @@ export class AgentClient {
 
   /** POST /wait: yields "waiting" lines, then "completed"; errors as for `start`. */
   wait(request: WaitRequest, signal?: AbortSignal): AsyncGenerator<WaitProgress> {
-    return this.#stream("/wait", request, signal) as AsyncGenerator<WaitProgress>;
+    const units = [...new Set(request.units)];
+    const message = `timeout waiting for unit${units.length > 1 ? "s" : ""} ${units.map((unit) => `'${unit}'`).join(", ")}`;
+    return this.#stream(
+      "/wait",
+      request,
+      signal,
+      deadlineOf(request, message),
+    ) as AsyncGenerator<WaitProgress>;
   }
 
   /**
    * GET /events: the kept events, then (with `follow`) new ones as they happen, until the agent ends
-   * the stream. Ends quietly when `signal` aborts.
+   * the stream. Ends quietly when `signal` aborts. A follow may stay silent for as long as nothing
+   * happens (and Bun sends no headers before the first line), so the agent is first asked to answer
+   * a ping within the answer deadline.
    */
   async *events(follow: boolean, signal: AbortSignal): AsyncGenerator<EventLine> {
     const { EventSchema } = await import("../protocol/snapshot-events.ts");
-    let res: Response;
+    if (follow) await this.ping();
+    const ex = this.#exchange({ signal, answerMs: follow ? Number.POSITIVE_INFINITY : undefined });
+    const lost = (error: unknown) =>
+      new UnitsyncError(
+        `lost the connection to the unitsync agent at ${this.socketPath}: ${describeLoss(error)}`,
+        ExitCode.unreachable,
+        "unreachable",
+      );
     try {
-      res = await this.#fetch("GET", `/events${follow ? "?follow=1" : ""}`, undefined, signal);
-    } catch (error) {
-      if (signal.aborted) return;
-      throw error;
-    }
-    if (!res.ok) throw await this.#errorOf(res);
-    try {
-      const lost = (error: unknown) =>
-        new UnitsyncError(
-          `lost the connection to the unitsync agent at ${this.socketPath}: ${(error as Error).message}`,
-          ExitCode.unreachable,
-          "unreachable",
-        );
-      for await (const text of bodyLines(this.#chunks(res, lost))) {
+      const res = await this.#send(ex, "GET", `/events${follow ? "?follow=1" : ""}`);
+      if (!res.ok) throw await this.#errorOf(res, ex);
+      ex.answered();
+      for await (const text of bodyLines(res.body ?? [])) {
         const parsed = parseWith(EventSchema, safeJson(text));
         if (!parsed.ok) throw this.#protocolError(`bad event from the agent: ${parsed.message}`);
         yield { text, event: parsed.value };
       }
     } catch (error) {
       if (signal.aborted) return;
-      throw error;
+      throw ex.failure(error, lost);
+    } finally {
+      ex.close();
     }
   }
 
@@ -181,18 +206,26 @@ export class AgentClient {
     path: string,
     body: unknown,
     schema: S,
+    signal?: AbortSignal,
   ): Promise<v.InferOutput<S>> {
     const attempt = async () => {
-      const res = await this.#fetch(method, path, body);
-      if (!res.ok) throw await this.#errorOf(res);
-      const parsed = parseWith(schema, await res.json().catch(() => undefined));
-      if (!parsed.ok) throw this.#protocolError(`unexpected answer from the agent: ${parsed.message}`);
-      return parsed.value;
+      const ex = this.#exchange({ signal });
+      try {
+        const res = await this.#send(ex, method, path, body);
+        if (!res.ok) throw await this.#errorOf(res, ex);
+        const parsed = parseWith(schema, await readJson(res, ex));
+        if (!parsed.ok) throw this.#protocolError(`unexpected answer from the agent: ${parsed.message}`);
+        return parsed.value;
+      } catch (error) {
+        throw ex.failure(error, (cause) => unreachable(this.socketPath, cause));
+      } finally {
+        ex.close();
+      }
     };
     try {
       return await attempt();
     } catch (error) {
-      await this.#recovered(error);
+      await this.#recovered(error, { signal });
       return attempt();
     }
   }
@@ -201,91 +234,100 @@ export class AgentClient {
    * POSTs to a waiting endpoint and yields its NDJSON lines as they arrive; the last line is thrown
    * as a UnitsyncError if it is an error. Sent again after a recovery only if nothing was answered:
    * once the agent has answered, the request reached it, and sending it again could act twice.
+   * With a deadline, each attempt asks the agent for the time that is left of it.
    */
-  async *#stream(
+  async *#stream<R extends { timeout_ms: number }>(
     path: string,
-    body: unknown,
-    signal?: AbortSignal,
+    request: R,
+    signal: AbortSignal | undefined,
+    deadline: Deadline | undefined,
   ): AsyncGenerator<Exclude<WaitLine, { type: "error" }>> {
+    const body = () =>
+      deadline ? { ...request, timeout_ms: Math.max(1, Math.ceil(deadline.at - Date.now())) } : request;
     let answered = false;
     try {
-      for await (const line of this.#lines(path, body, signal)) {
+      for await (const line of this.#lines(path, body(), signal, deadline)) {
         answered = true;
         yield line;
       }
       return;
     } catch (error) {
       if (answered) throw error;
-      await this.#recovered(error);
+      await this.#recovered(error, { signal, deadline: deadline?.at });
     }
-    yield* this.#lines(path, body, signal);
+    yield* this.#lines(path, body(), signal, deadline);
   }
 
   async *#lines(
     path: string,
     body: unknown,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    deadline: Deadline | undefined,
   ): AsyncGenerator<Exclude<WaitLine, { type: "error" }>> {
-    const res = await this.#fetch("POST", path, body, signal);
-    if (!res.ok) throw await this.#errorOf(res);
-    let answered = false;
-    for await (const text of bodyLines(this.#chunks(res))) {
-      const parsed = parseWith(WaitLineSchema, safeJson(text));
-      if (!parsed.ok) throw this.#protocolError(`bad line from the agent: ${parsed.message}`);
-      if (parsed.value.type === "error") throw errorFromBody({ error: parsed.value.error });
-      answered ||= parsed.value.type !== "waiting";
-      yield parsed.value;
-    }
-    if (!answered) {
-      throw new UnitsyncError(
-        `the unitsync agent at ${this.socketPath} closed the connection before answering (did it stop?)`,
-        ExitCode.unreachable,
-        "unreachable",
-      );
+    const ex = this.#exchange({ signal, deadline });
+    try {
+      const res = await this.#send(ex, "POST", path, body);
+      if (!res.ok) throw await this.#errorOf(res, ex);
+      let answered = false;
+      for await (const text of bodyLines(res.body ?? [])) {
+        ex.answered();
+        const parsed = parseWith(WaitLineSchema, safeJson(text));
+        if (!parsed.ok) throw this.#protocolError(`bad line from the agent: ${parsed.message}`);
+        if (parsed.value.type === "error") throw errorFromBody({ error: parsed.value.error });
+        answered ||= parsed.value.type !== "waiting";
+        yield parsed.value;
+      }
+      if (!answered) {
+        throw new UnitsyncError(
+          `the unitsync agent at ${this.socketPath} closed the connection before answering (did it stop?)`,
+          ExitCode.unreachable,
+          "unreachable",
+        );
+      }
+    } catch (error) {
+      throw ex.failure(error, (cause) => unreachable(this.socketPath, cause));
+    } finally {
+      ex.close();
     }
   }
 
   /** Lets the recovery hook make an agent answer after `error`, once; otherwise rethrows `error`. */
-  async #recovered(error: unknown): Promise<void> {
+  async #recovered(error: unknown, bounds: RecoveryBounds): Promise<void> {
     const recover = this.#recover;
     if (!recover || !(error instanceof UnitsyncError) || error.code !== "unreachable") throw error;
     this.#recover = undefined;
-    await recover(error);
+    await recover(error, bounds);
   }
 
-  /** The response body's chunks; a connection lost midway is the agent becoming unreachable. */
-  async *#chunks(
-    res: Response,
-    lost = (error: unknown) => unreachable(this.socketPath, error),
-  ): AsyncGenerator<Uint8Array> {
+  #exchange(options: { signal?: AbortSignal; deadline?: Deadline; answerMs?: number }): Exchange {
+    this.#answerMs ??= answerTimeoutMs();
+    return new Exchange(this.socketPath, { ...options, answerMs: options.answerMs ?? this.#answerMs });
+  }
+
+  /**
+   * Sends the request of `ex`. The socket is checked (socket-trust.ts) while the request is on its
+   * way, and before any answer is believed: a socket that fails the check is refused whatever it says.
+   */
+  async #send(ex: Exchange, method: string, path: string, body?: unknown): Promise<Response> {
+    const sent = ex.send(method, `http://unitsync${API_PREFIX}${path}`, body);
+    // Handled below; without this, a quick refusal would count as unhandled while the check loads.
+    sent.catch(() => {});
+    if (!this.#trusted) {
+      const { socketProblem } = await import("./socket-trust.ts");
+      const problem = socketProblem(this.socketPath);
+      if (problem) throw problem;
+      this.#trusted = true;
+    }
     try {
-      for await (const chunk of res.body ?? []) yield chunk;
+      return await sent;
     } catch (error) {
-      if ((error as Error).name === "AbortError") throw error;
-      throw lost(error);
+      if (ex.aborted) throw error;
+      throw await connectFailure(this.socketPath, error);
     }
   }
 
-  async #fetch(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
-    try {
-      return await unixFetch(this.socketPath, `http://unitsync${API_PREFIX}${path}`, {
-        method,
-        // Long waits are bounded by the agent's own timeout, not by the HTTP client's idle timer.
-        timeout: false,
-        signal,
-        ...(body !== undefined && {
-          body: JSON.stringify(body),
-          headers: { "content-type": "application/json" },
-        }),
-      });
-    } catch (error) {
-      if ((error as Error).name === "AbortError") throw error;
-      throw unreachable(this.socketPath, error);
-    }
-  }
-
-  async #errorOf(res: Response): Promise<UnitsyncError> {
-    const parsed = parseWith(ErrorBodySchema, await res.json().catch(() => undefined));
+  async #errorOf(res: Response, ex: Exchange): Promise<UnitsyncError> {
+    const parsed = parseWith(ErrorBodySchema, await readJson(res, ex));
     if (!parsed.ok) return this.#protocolError(`unexpected answer from the agent (HTTP ${res.status})`);
     return errorFromBody(parsed.value);
   }
@@ -299,28 +341,12 @@ export class AgentClient {
   }
 }
 
-/** The error for a socket nobody answers on, naming the path and how to start an agent there. */
-export function unreachable(socketPath: string, cause: unknown): UnitsyncError {
-  const code = (cause as { code?: string }).code ?? "";
-  const why =
-    code === "ENOENT" || code === "FailedToOpenSocket"
-      ? "no socket there"
-      : code === "ECONNREFUSED" || code === "ConnectionRefused"
-        ? "connection refused (the agent has stopped; the socket is stale)"
-        : code === "ECONNRESET" || code === "ConnectionClosed"
-          ? "the connection was closed before the agent answered (did it stop?)"
-          : code === "EACCES"
-            ? "permission denied (the socket belongs to another user)"
-            : (cause as Error).message || code || "unknown error";
-  return new UnitsyncError(
-    `cannot reach the unitsync agent at ${socketPath}: ${why}`,
-    ExitCode.unreachable,
-    "unreachable",
-    `start one with: unitsync agent --socket-path ${socketPath}`,
-  );
-}
-
 // --- internal ---
+
+/** The deadline of a waiting request: its `timeout_ms` from now; none for 0 (wait forever). */
+function deadlineOf(request: { timeout_ms: number }, message: string): Deadline | undefined {
+  return request.timeout_ms > 0 ? { at: Date.now() + request.timeout_ms, message } : undefined;
+}
 
 function errorFromBody({ error }: ErrorBody): UnitsyncError {
   return new UnitsyncError(error.message, EXIT_FOR[error.code] ?? ExitCode.refused, error.code);
@@ -328,6 +354,24 @@ function errorFromBody({ error }: ErrorBody): UnitsyncError {
 
 function clip(reason: string): string {
   return reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`;
+}
+
+/** The JSON body, or undefined when it is not JSON; a body cut short by a deadline is thrown. */
+async function readJson(res: Response, ex: Exchange): Promise<unknown> {
+  try {
+    return await res.json();
+  } catch (error) {
+    if (ex.aborted) throw error;
+    return undefined;
+  }
+}
+
+/** A lost connection in our words (never the runtime's). */
+function describeLoss(error: unknown): string {
+  const code = String((error as { code?: unknown } | undefined)?.code ?? "");
+  return code === "ECONNRESET" || code === "ConnectionClosed"
+    ? "the connection was closed"
+    : code || "unknown error";
 }
 
 function safeJson(text: string): unknown {

@@ -1,36 +1,55 @@
 import { usageError } from "./errors.ts";
 
-const UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
+/** Nanoseconds per unit, as Go's time.ParseDuration reads them (both spellings of the micro sign). */
+const UNIT_NS: Record<string, number> = {
+  ns: 1,
+  us: 1e3,
+  "\u00b5s": 1e3,
+  "\u03bcs": 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
 };
-const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y;
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
+/** The longest Go duration (2^63-1 ns, about 292 years), in ms: anything longer is not a Go duration. */
+export const MAX_DURATION_MS = 9_223_372_036_854;
+const HINT = "use a Go-style duration such as 90s, 5m or 1h30m (0 waits forever)";
 
-/** Parses a Go-style duration (`90s`, `5m`, `1h30m`, `1.5h`, `0`) into milliseconds. */
+/**
+ * Parses a Go-style duration (`90s`, `5m`, `1h30m`, `1.5h`, `100us`, `0`) into whole milliseconds.
+ * Every duration Go accepts is either honoured or refused (exit 2): a negative one, or one beyond
+ * Go's own range, is refused; a positive one shorter than a millisecond counts as 1 ms, never 0
+ * (which means "wait forever").
+ */
 export function parseDuration(text: string): number {
-  if (text === "0") return 0;
-  let ms = 0;
+  const signed = text.startsWith("-") || text.startsWith("+");
+  const body = signed ? text.slice(1) : text;
+  if (body === "0") return 0;
+  let ns = 0;
   let pos = 0;
-  PART.lastIndex = 0;
-  while (pos < text.length) {
+  while (pos < body.length) {
     PART.lastIndex = pos;
-    const m = PART.exec(text);
+    const m = PART.exec(body);
     if (!m) break;
-    ms += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+    ns += Number(m[1]) * (UNIT_NS[m[2] as string] as number);
     pos = PART.lastIndex;
   }
-  if (text.length === 0 || pos !== text.length) {
+  if (body.length === 0 || pos !== body.length) {
+    throw usageError(`invalid duration ${JSON.stringify(text)}`, HINT);
+  }
+  if (text.startsWith("-") && ns > 0) {
+    throw usageError(`invalid duration ${JSON.stringify(text)}: it is negative`, HINT);
+  }
+  // Whole nanoseconds first: 1.1s is 1100000000.0000002 ns in floating point, and must be 1100 ms.
+  const ms = Math.round(ns) / 1e6;
+  if (ms > MAX_DURATION_MS) {
     throw usageError(
-      `invalid duration "${text}"`,
-      "use a Go-style duration such as 90s, 5m or 1h30m (0 waits forever)",
+      `invalid duration ${JSON.stringify(text)}: longer than the longest Go duration (2562047h)`,
+      HINT,
     );
   }
-  return Math.round(ms);
+  return ns > 0 ? Math.max(1, Math.ceil(ms)) : 0;
 }
 
 /** Formats milliseconds the way Go prints a time.Duration, trimmed for humans (`1m30s`, `250ms`). */

@@ -19,6 +19,20 @@ export function resolveSocketPath(flag: string | undefined): string {
   return flag || process.env[SOCKET_ENV] || defaultSocketPath();
 }
 
+/** The directory that holds the socket, as node:path's dirname says it (`.` for a bare file name). */
+export function socketDir(socketPath: string): string {
+  let end = socketPath.lastIndexOf("/");
+  if (end === -1) return ".";
+  while (end > 0 && socketPath[end - 1] === "/") end--;
+  return end === 0 ? "/" : socketPath.slice(0, end);
+}
+
+/**
+ * The longest socket path the kernel takes, in bytes: `sun_path` holds 108 bytes on Linux (104 on
+ * macOS and the BSDs), one of them the terminating NUL.
+ */
+export const MAX_SOCKET_PATH_BYTES = process.platform === "linux" ? 107 : 103;
+
 /** The socket's file name without a `.sock` extension (`agent.sock` gives `agent`). */
 export function socketBaseName(socketPath: string): string {
   const name = socketPath.slice(socketPath.lastIndexOf("/") + 1);

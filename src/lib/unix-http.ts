@@ -16,7 +16,9 @@ export function unixFetch(socketPath: string, url: string, init: UnixRequestInit
  * The lines of a streamed body (NDJSON) as they arrive, without their newline; empty lines are
  * skipped. Errors of the underlying stream (a lost connection) are thrown as they are.
  */
-export async function* bodyLines(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+export async function* bodyLines(
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let buffered = "";
   for await (const chunk of body) {

@@ -11,6 +11,12 @@ import { type StartLease, startUnit } from "./_start-unit.ts";
 
 /** The signals `run` passes on to its command (the ones a supervisor or a terminal sends). */
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/**
+ * How long `run` still tries to tell the agent about a failure once it is being stopped or has given
+ * up waiting: a live agent answers in milliseconds, and a supervisor's SIGTERM must not be answered
+ * by the whole answer deadline of a stopped agent. A second signal cuts even this short.
+ */
+const CLEANUP_MS = 2000;
 /** Exit statuses of a shell for a command it cannot run. */
 const NOT_FOUND = 127;
 const NOT_EXECUTABLE = 126;
@@ -56,14 +62,21 @@ export default defineCommand({
     // not leave the unit started forever with nothing running.
     let child: Bun.Subprocess | undefined;
     let caught: NodeJS.Signals | undefined;
+    let signalled = false;
     const waiting = new AbortController();
+    const cleanup = new AbortController();
     const forward = (signal: NodeJS.Signals) => {
-      if (child) child.kill(signal);
+      signalled = true;
+      if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
+      // The command has ended, or a second signal came before it ran: stop reporting, exit.
+      else if (child || caught) cleanup.abort();
       else {
-        caught ??= signal;
+        caught = signal;
         waiting.abort();
       }
     };
+    /** What bounds a call that reports a failure: CLEANUP_MS, or a second signal. */
+    const bounded = () => AbortSignal.any([cleanup.signal, AbortSignal.timeout(CLEANUP_MS)]);
     for (const signal of FORWARDED) process.on(signal, forward);
     let lease: StartLease | undefined;
     try {
@@ -78,9 +91,9 @@ export default defineCommand({
       try {
         lease = await startUnit(client, request, say, waiting.signal, progressMs);
       } catch (error) {
-        throw await failedBeforeRunning(client, unit, error, caught);
+        throw await failedBeforeRunning(client, unit, error, caught, bounded);
       }
-      if (caught) throw await failedBeforeRunning(client, unit, undefined, caught);
+      if (caught) throw await failedBeforeRunning(client, unit, undefined, caught, bounded);
 
       try {
         child = Bun.spawn(command, {
@@ -94,7 +107,7 @@ export default defineCommand({
         throw new UnitsyncError(reason, status, "command_failed");
       }
       await child.exited;
-      process.exitCode = await finish(client, unit, child, say);
+      process.exitCode = await finish(client, unit, child, say, signalled ? bounded() : undefined);
     } finally {
       // After the unit was completed or failed above: released earlier, the agent would fail it.
       await lease?.release();
@@ -123,9 +136,10 @@ async function failedBeforeRunning(
   unit: string,
   error: unknown,
   signal: NodeJS.Signals | undefined,
+  bounded: () => AbortSignal,
 ): Promise<unknown> {
   if (signal) {
-    await markFailed(client, unit, `interrupted by ${signal} before the command ran`);
+    await markFailed(client, unit, `interrupted by ${signal} before the command ran`, bounded());
     return new UnitsyncError(
       `interrupted by ${signal} before the command ran`,
       128 + signalNumber(signal),
@@ -133,9 +147,9 @@ async function failedBeforeRunning(
     );
   }
   if (error instanceof UnitsyncError && error.code === "dependency_failed") {
-    await markFailed(client, unit, error.message);
+    await markFailed(client, unit, error.message, bounded());
   } else if (error instanceof UnitsyncError && error.code === "timeout") {
-    await markFailed(client, unit, "timeout waiting for dependencies");
+    await markFailed(client, unit, "timeout waiting for dependencies", bounded());
   }
   return error;
 }
@@ -146,18 +160,19 @@ async function finish(
   unit: string,
   child: Bun.Subprocess,
   say: (text: string) => void,
+  bound: AbortSignal | undefined,
 ): Promise<number> {
   const signal = child.signalCode;
   const status = signal ? 128 + signalNumber(signal) : (child.exitCode ?? 1);
   if (status === 0) {
     // The command succeeded: if the unit cannot be completed, dependents would wait in vain, so
     // that is this run's failure (the error's own exit code).
-    await client.complete(unit);
+    await client.complete(unit, bound);
     say(`Unit "${unit}" completed`);
     return status;
   }
   const reason = signal ? `killed by ${signalName(signal)}` : `exit status ${status}`;
-  if (await markFailed(client, unit, reason)) say(`Unit "${unit}" failed: ${reason}`);
+  if (await markFailed(client, unit, reason, bound)) say(`Unit "${unit}" failed: ${reason}`);
   return status;
 }
 
@@ -165,12 +180,24 @@ async function finish(
  * Marks the unit failed. A problem doing so is printed, not thrown: the command's own failure
  * (and its exit status) is what the caller reports.
  */
-async function markFailed(client: AgentClient, unit: string, reason: string): Promise<boolean> {
+async function markFailed(
+  client: AgentClient,
+  unit: string,
+  reason: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   try {
-    await client.fail(unit, reason);
+    await client.fail(unit, reason, signal);
     return true;
   } catch (error) {
-    report(new UnitsyncError(`could not mark unit "${unit}" failed: ${(error as Error).message}`));
+    const name = (error as Error).name;
+    const why =
+      name === "TimeoutError"
+        ? "the agent did not answer in time"
+        : name === "AbortError"
+          ? "interrupted"
+          : (error as Error).message;
+    report(new UnitsyncError(`could not mark unit "${unit}" failed: ${why}`));
     return false;
   }
 }
