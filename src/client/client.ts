@@ -1,5 +1,6 @@
 import type * as v from "valibot";
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
+import { oneLine } from "../lib/one-line.ts";
 import { bodyLines } from "../lib/unix-http.ts";
 import type { StartRequest, WaitRequest } from "../protocol/requests.ts";
 import {
@@ -348,8 +349,9 @@ function deadlineOf(request: { timeout_ms: number }, message: string): Deadline 
   return request.timeout_ms > 0 ? { at: Date.now() + request.timeout_ms, message } : undefined;
 }
 
+/** The agent's error as ours; its message is printed as one line (it may quote a failure reason). */
 function errorFromBody({ error }: ErrorBody): UnitsyncError {
-  return new UnitsyncError(error.message, EXIT_FOR[error.code] ?? ExitCode.refused, error.code);
+  return new UnitsyncError(oneLine(error.message), EXIT_FOR[error.code] ?? ExitCode.refused, error.code);
 }
 
 function clip(reason: string): string {

@@ -10,11 +10,13 @@ export function nameProblem(name: string): string | undefined {
   // A loop, not /[\s\p{Cc}]/u: every client checks its names, and compiling that regex costs more.
   let length = 0;
   let forbidden = false;
+  let invisible: number | undefined;
   for (let i = 0; i < name.length; i++) {
     const code = name.charCodeAt(i);
     if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(name.charCodeAt(i + 1))) i++;
     length++;
     forbidden ||= isSpaceOrControl(code);
+    if (invisible === undefined && isInvisibleFormat(code)) invisible = code;
   }
   if (length > MAX_NAME_LENGTH) {
     return `unit name is ${length} characters long; the limit is ${MAX_NAME_LENGTH}`;
@@ -23,6 +25,13 @@ export function nameProblem(name: string): string | undefined {
   if (forbidden) {
     return `unit name ${JSON.stringify(name)} contains whitespace or a control character`;
   }
+  // Printed as a code point, not as the name: shown raw, the character would do what it is refused for.
+  if (invisible !== undefined) {
+    const point = `U+${invisible.toString(16).toUpperCase().padStart(4, "0")}`;
+    return `unit name contains ${point}, an invisible or text-direction character that makes one name look like another`;
+  }
+  // In a URL path (`/v1/units/..`) these are dot segments, which HTTP resolves away.
+  if (name === "." || name === "..") return `unit name ${JSON.stringify(name)} is not allowed`;
   return undefined;
 }
 
@@ -41,6 +50,27 @@ export function compareNames(a: string, b: string): number {
 
 function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/**
+ * Zero-width and formatting characters that render as nothing or reorder the text around them:
+ * the soft hyphen, the zero-width space, direction marks, embeddings, overrides and isolates,
+ * the word joiner and invisible operators, and the Mongolian vowel separator.
+ */
+function isInvisibleFormat(code: number): boolean {
+  return (
+    code === 0x00ad ||
+    code === 0x061c ||
+    code === 0x180e ||
+    code === 0x200b ||
+    // (U+200C and U+200D, the zero-width non-joiner and joiner, are kept: Persian and Indic words
+    // and emoji sequences such as 👩‍💻 need them.)
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2060 && code <= 0x2064) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
 }
 
 /**

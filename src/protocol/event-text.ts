@@ -1,3 +1,4 @@
+import { oneLine } from "../lib/one-line.ts";
 import type { Event } from "./snapshot-events.ts";
 
 /**
@@ -5,7 +6,7 @@ import type { Event } from "./snapshot-events.ts";
  * always read alike.
  */
 
-/** A state change in words, e.g. `unit "db" completed`. */
+/** A state change in words, e.g. `unit "db" completed`; always one line (a reason's control characters escaped). */
 export function describeEvent(event: Event): string {
   const unit = `unit "${event.unit}"`;
   switch (event.type) {
@@ -20,7 +21,7 @@ export function describeEvent(event: Event): string {
     case "completed":
       return `${unit} completed`;
     case "failed":
-      return `${unit} failed${event.reason ? `: ${event.reason}` : ""}`;
+      return `${unit} failed${event.reason ? `: ${oneLine(event.reason)}` : ""}`;
     case "reset":
       return `${unit} is pending again: the failure behind it is being retried`;
   }

@@ -1,4 +1,5 @@
 import { defineCommand } from "../../lib/cli/command.ts";
+import { oneLine } from "../../lib/one-line.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
 import type { UnitSummary } from "../../protocol/responses.ts";
 import type { SnapshotResponse } from "../../protocol/snapshot-events.ts";
@@ -9,7 +10,7 @@ const columns: Column<UnitSummary>[] = [
   { header: "unit", cell: (u) => u.unit_name },
   { header: "status", cell: (u) => u.status },
   { header: "ready", cell: (u) => String(u.is_ready) },
-  { header: "reason", cell: (u) => u.reason ?? "" },
+  { header: "reason", cell: (u) => oneLine(u.reason ?? "") },
   { header: "kind", cell: (u) => u.kind ?? "" },
 ];
 /** Coder's columns: the table is exactly Coder's unless some unit failed with a reason, or is a target or before-all. */

@@ -2,6 +2,7 @@ import type { AgentClient } from "../../client/client.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { formatDuration } from "../../lib/duration.ts";
 import { UnitsyncError } from "../../lib/errors.ts";
+import { oneLine } from "../../lib/one-line.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
 import type { StatusResponse } from "../../protocol/responses.ts";
 import { socketArgs, tableArgs, unitArg } from "../_args.ts";
@@ -82,7 +83,7 @@ function detailLines(status: StatusResponse, now: number): string[] {
   ]
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([label, iso]) => `${`${label}:`.padEnd(17)}${iso} (${ago(iso)})`);
-  if (status.reason) out.unshift(`Reason: ${status.reason}`);
+  if (status.reason) out.unshift(`Reason: ${oneLine(status.reason)}`);
   if (status.kind) out.unshift(`Kind: ${KIND_TEXT[status.kind]}`);
   if (status.waiting_on) {
     const blocker = status.blocker;
@@ -91,7 +92,7 @@ function detailLines(status: StatusResponse, now: number): string[] {
       blocker?.status === "pending"
         ? `registered${since}, not started`
         : blocker?.status === "failed"
-          ? `failed${since}${blocker.reason ? `: ${blocker.reason}` : ""}`
+          ? `failed${since}${blocker.reason ? `: ${oneLine(blocker.reason)}` : ""}`
           : blocker?.status === "started"
             ? `started${since}`
             : (blocker?.status ?? "unknown");
