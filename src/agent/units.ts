@@ -10,6 +10,7 @@ import {
   type Outcome,
   type RequiredStatus,
 } from "../graph/index.ts";
+import { type LongTimer, setLongTimeout } from "../lib/timer.ts";
 import type { ErrorCode, ListResponse, SnapshotResponse, StatusResponse } from "../protocol/schemas.ts";
 import { snapshot, statusOf, summaryOf } from "./answers.ts";
 import type { EventLog } from "./events.ts";
@@ -342,9 +343,10 @@ class InMemoryUnits implements LocalUnits {
     if (signal?.aborted) return { kind: "waiting", unmet, end: new Promise<T>(() => {}) };
 
     const { promise, resolve: settle, reject } = Promise.withResolvers<T>();
-    let timer: Timer | undefined;
+    // A long timer: --timeout 720h must not overflow a 32-bit timer and fire at once.
+    let timer: LongTimer | undefined;
     const forget = () => {
-      clearTimeout(timer);
+      timer?.clear();
       signal?.removeEventListener("abort", cancel);
     };
     const cancel = () => {
@@ -366,7 +368,7 @@ class InMemoryUnits implements LocalUnits {
       onProgress,
     );
     if (timeoutMs > 0) {
-      timer = setTimeout(() => {
+      timer = setLongTimeout(() => {
         cancel();
         reject(new Refusal("timeout", timeoutMessage));
       }, timeoutMs);

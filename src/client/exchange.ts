@@ -53,7 +53,8 @@ export class Exchange {
       this.#unlink = () => signal.removeEventListener("abort", forward);
     }
     const left = deadline ? Math.max(0, deadline.at - Date.now()) : Number.POSITIVE_INFINITY;
-    this.#answerMs = Math.min(options.answerMs, left);
+    // Even a `--timeout 1ns` leaves the agent time to answer (with its own "timeout").
+    this.#answerMs = Math.min(options.answerMs, left + DEADLINE_GRACE_MS);
     if (Number.isFinite(this.#answerMs)) {
       this.#answerTimer = setTimeout(() => this.#controller.abort(new NoAnswer()), this.#answerMs);
     }

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { nameProblem } from "../graph/names.ts";
+import { MAX_DURATION_MS } from "../lib/duration.ts";
 import { MAX_DEPENDENCIES, MAX_REASON_LENGTH } from "./wire.ts";
 
 /** The request bodies the agent accepts (strict: unknown fields are an error). */
@@ -13,8 +14,8 @@ export const UnitNameSchema = v.pipe(
 );
 
 const UnitListSchema = v.pipe(v.array(UnitNameSchema), v.minLength(1), v.maxLength(MAX_DEPENDENCIES));
-/** Milliseconds the agent waits before answering "timeout"; 0 waits forever. */
-const TimeoutSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31 - 1));
+/** Milliseconds the agent waits before answering "timeout"; 0 waits forever; at most Go's longest duration. */
+const TimeoutSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_DURATION_MS));
 
 /** What a dependency must reach before its dependent is ready (default "completed", Coder's only value). */
 export const RequiredStatusSchema = v.picklist(["completed", "started"]);

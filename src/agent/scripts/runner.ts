@@ -1,4 +1,5 @@
 import { compareNames, type Millis } from "../../graph/index.ts";
+import { type LongTimer, setLongTimeout } from "../../lib/timer.ts";
 import type { AgentLog } from "../log.ts";
 import { type Answer, type Awaitable, Refusal, type Started, type Units } from "../units.ts";
 import { type PlannedScript, targetsOf } from "./headers.ts";
@@ -83,7 +84,7 @@ export class ScriptRunner {
   /** The scripts' environment, built once: copying process.env for every spawn costs each hand-off. */
   readonly #env: Record<string, string | undefined>;
   #started: Millis = 0;
-  #timer: Timer | undefined;
+  #timer: LongTimer | undefined;
   #timedOut = false;
   #stoppedBy: string | undefined;
   readonly #serviceExitListeners: ((exit: ServiceExit) => void)[] = [];
@@ -152,7 +153,8 @@ export class ScriptRunner {
       );
       if (later) declared.push(later);
     }
-    if (timeoutMs) this.#timer = setTimeout(() => this.#abort("timeout", "timeout"), timeoutMs);
+    // A long timer: `--timeout 600h` must not overflow a 32-bit timer and kill every script at once.
+    if (timeoutMs) this.#timer = setLongTimeout(() => this.#abort("timeout", "timeout"), timeoutMs);
     const launch = () => {
       for (const run of this.#runs) if (!run.result) this.#launch(run);
     };
@@ -448,7 +450,7 @@ export class ScriptRunner {
 
   /** Timeout or signal: gives up on waiting scripts and terminates running ones. */
   #abort(outcome: "timeout" | "stopped", reason: string): void {
-    clearTimeout(this.#timer);
+    this.#timer?.clear();
     if (outcome === "timeout") this.#timedOut = true;
     const waiting = this.#runs.filter((run) => !run.result && run.proc === undefined);
     // Drop every wait first, so the failures below do not turn into "dependency failed" for the others.
@@ -485,7 +487,7 @@ export class ScriptRunner {
   }
 
   #finish(): void {
-    clearTimeout(this.#timer);
+    this.#timer?.clear();
     const order = (run: Run) => run.startedAt ?? Number.POSITIVE_INFINITY;
     const results = [...this.#runs]
       .sort((a, b) => order(a) - order(b) || compareNames(a.script.unit, b.script.unit))

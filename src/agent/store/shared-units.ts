@@ -6,6 +6,7 @@ import {
   type NodeStatus,
   type RequiredStatus,
 } from "../../graph/index.ts";
+import { type LongTimer, setLongTimeout } from "../../lib/timer.ts";
 import type { ListResponse, SnapshotResponse, StatusResponse } from "../../protocol/schemas.ts";
 import type { EventLog } from "../events.ts";
 import type { AgentState, WaitEnd } from "../state.ts";
@@ -215,9 +216,9 @@ export class SharedUnits implements Units {
     if (now?.kind === "dependency_failed") return Promise.reject(dependencyFailed(now.failures));
     if (now) return Promise.resolve();
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    let timer: Timer | undefined;
+    let timer: LongTimer | undefined;
     const forget = () => {
-      clearTimeout(timer);
+      timer?.clear();
       signal?.removeEventListener("abort", cancel);
     };
     const cancel = () => {
@@ -235,7 +236,7 @@ export class SharedUnits implements Units {
       onProgress,
     );
     if (deadline) {
-      timer = setTimeout(
+      timer = setLongTimeout(
         () => {
           cancel();
           const problem = this.#shared.problem();
