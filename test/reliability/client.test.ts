@@ -274,7 +274,7 @@ describe("reasons are one line in every human output", () => {
     await using agent = await startAgent(dir.socket);
     expect((await sync(dir.socket, "fail", "x", "--reason", forged)).exitCode).toBe(0);
 
-    const status = await sync(dir.socket, "status", "x");
+    const status = await sync(dir.socket, "status", "x", "--details");
     expect(status.stdout).toContain(`Reason: ${escaped}\n`);
     const list = await sync(dir.socket, "list");
     expect(list.stdout).toContain(escaped);
@@ -312,7 +312,7 @@ describe("reasons are one line in every human output", () => {
     using dir = tempDir();
     await using _agent = await startAgent(dir.socket);
     expect((await sync(dir.socket, "fail", "x", "--reason", "ok\u202eedoc")).exitCode).toBe(0);
-    expect((await sync(dir.socket, "status", "x")).stdout).toContain("Reason: ok\\u202eedoc\n");
+    expect((await sync(dir.socket, "status", "x", "--details")).stdout).toContain("Reason: ok\\u202eedoc\n");
   });
 });
 
