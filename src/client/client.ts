@@ -60,6 +60,8 @@ export interface ClientOptions {
    * any answer): it either makes an agent answer (then the request is sent again) or throws.
    */
   recover?: (error: UnitsyncError, bounds: RecoveryBounds) => Promise<void>;
+  /** The user named the socket path: an agent sharing it through a group may be another user's. */
+  shared?: boolean;
 }
 
 /** Exit code for each error the agent can answer with; anything not listed is a refusal (1). */
@@ -80,12 +82,14 @@ export class AgentClient {
   #recover: ClientOptions["recover"];
   #answerMs: number | undefined;
   #trusted = false;
+  readonly #shared: boolean;
 
   constructor(
     readonly socketPath: string,
     options: ClientOptions = {},
   ) {
     this.#recover = options.recover;
+    this.#shared = options.shared ?? false;
   }
 
   /** GET /ping: the agent's identity and how many clients wait. */
@@ -315,7 +319,7 @@ export class AgentClient {
     sent.catch(() => {});
     if (!this.#trusted) {
       const { socketProblem } = await import("./socket-trust.ts");
-      const problem = socketProblem(this.socketPath);
+      const problem = socketProblem(this.socketPath, this.#shared);
       if (problem) throw problem;
       this.#trusted = true;
     }

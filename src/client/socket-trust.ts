@@ -12,8 +12,14 @@ import { MAX_SOCKET_PATH_BYTES, socketDir } from "../lib/socket-path.ts";
  * root) could have bound it there. It also names what is at the path when it is not a socket at all.
  */
 
-/** Why the client must not use `socketPath`, as the error to exit 3 with; undefined when it may. */
-export function socketProblem(socketPath: string): UnitsyncError | undefined {
+/**
+ * Why the client must not use `socketPath`, as the error to exit 3 with; undefined when it may.
+ * With `shared` (a path the user named, by --socket-path or UNITSYNC_SOCKET_PATH), an agent of
+ * another user is trusted the way `agent --socket-group` shares one: a directory no group member or
+ * other may write to, in one of this user's groups, with the socket of the same owner inside. The
+ * default path is this user's alone, so there it is never trusted.
+ */
+export function socketProblem(socketPath: string, shared = false): UnitsyncError | undefined {
   const bytes = Buffer.byteLength(socketPath);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
     return refuse(
@@ -28,6 +34,7 @@ export function socketProblem(socketPath: string): UnitsyncError | undefined {
   const dirStats = lstatOrUndefined(dir);
   // Nothing there yet (or not ours to look at): connecting says so in its own words.
   if (!dirStats) return undefined;
+  if (shared && sharedWithUs(dirStats)) owners.push(dirStats.uid);
   const dirProblem = socketDirProblem(dirStats, owners);
   if (dirProblem) {
     return refuse(
@@ -58,6 +65,13 @@ export function socketProblem(socketPath: string): UnitsyncError | undefined {
 }
 
 // --- internal ---
+
+/** Whether the directory is shared with this user through a group, as `agent --socket-group` makes it. */
+function sharedWithUs(stats: Stats): boolean {
+  if (!stats.isDirectory() || (stats.mode & 0o022) !== 0) return false;
+  const groups = process.getgroups?.() ?? [];
+  return stats.gid === process.getgid?.() || groups.includes(stats.gid);
+}
 
 function refuse(message: string, code: string, hint: string): UnitsyncError {
   return new UnitsyncError(message, ExitCode.unreachable, code, hint);

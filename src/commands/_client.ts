@@ -2,7 +2,7 @@ import { autostartEnabled, autostartRecovery } from "../client/autostart.ts";
 import { AgentClient } from "../client/client.ts";
 import { nameProblem } from "../graph/names.ts";
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
-import { resolveSocketPath } from "../lib/socket-path.ts";
+import { resolveSocketPath, SOCKET_ENV } from "../lib/socket-path.ts";
 
 /**
  * The client for the socket the command's flags (or environment) name. With `{ autostart: true }`
@@ -15,8 +15,11 @@ export function clientFor(
   options: { autostart?: boolean } = {},
 ): AgentClient {
   const socketPath = resolveSocketPath(args["socket-path"]);
-  if (!options.autostart) return new AgentClient(socketPath);
+  // A path the user named may be an agent shared through a group (agent --socket-group).
+  const shared = Boolean(args["socket-path"] || process.env[SOCKET_ENV]);
+  if (!options.autostart) return new AgentClient(socketPath, { shared });
   return new AgentClient(socketPath, {
+    shared,
     recover: autostartRecovery(socketPath, autostartEnabled(args.autostart)),
   });
 }

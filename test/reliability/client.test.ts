@@ -254,6 +254,28 @@ describe("impersonation: the client checks the socket as the agent does", () => 
     await fakeStartRefused(socket, `refusing socket ${socket}: it is owned by uid 65534`);
   });
 
+  test.concurrent.skipIf(!isRoot)(
+    "another user's agent shared through a group: trusted at a path the user named, never at the default path",
+    async () => {
+      using dir = tempDir();
+      const shared = join(dir.path, "shared");
+      mkdirSync(shared);
+      const socket = join(shared, "unitsync.sock");
+      using _fake = fakeAgent(socket);
+      // What `agent --socket-group` makes, for an agent running as uid 65534 and a group this user is in.
+      chownSync(socket, 65534, 0);
+      chownSync(shared, 65534, 0);
+      chmodSync(shared, 0o2750);
+      expect((await sync(socket, "ping")).exitCode).toBe(0);
+      const byDefault = await run(["exp", "sync", "ping"], { env: { XDG_RUNTIME_DIR: shared } });
+      expect(byDefault.exitCode).toBe(3);
+      expect(byDefault.stderr).toContain("it is owned by uid 65534");
+      // A group member may not write to the directory: one who could would be trusted as the agent.
+      chmodSync(shared, 0o2770);
+      expect((await sync(socket, "ping")).stderr).toContain("cannot be trusted: it is owned by uid 65534");
+    },
+  );
+
   test.concurrent("a sticky directory with the user's own agent is fine", async () => {
     using dir = tempDir();
     const shared = join(dir.path, "shared");
