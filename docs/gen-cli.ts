@@ -88,7 +88,7 @@ const ENVIRONMENT: Record<string, string> = {
   UNITSYNC_AUTOSTART:
     "`0` turns off starting an agent in the background from `want`, `start`, `run` and `wait`",
   UNITSYNC_CONNECT_TIMEOUT:
-    "How long a client call waits to connect and get the agent's first answer (a Go duration, default `5s`; `0` waits forever); `--timeout` still bounds the whole call",
+    "How long a client call waits to connect and get the agent's first answer (a Go duration, default `10s`; `0` waits forever); `--timeout` still bounds the whole call",
   CODER_AGENT_SOCKET_SERVER_ENABLED:
     "`false` makes `unitsync agent` serve nothing (Coder's switch, honoured as is)",
   UNITSYNC_UNIT: "Set by `agent --scripts` and `run` for the script or command: the name of its unit",

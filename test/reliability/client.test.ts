@@ -98,9 +98,9 @@ describe("hangs: every call is bounded", () => {
     using _silent = silentSocket(dir.socket);
     const [result, ms] = await timed(() => sync(dir.socket, "ping"));
     expect(result.exitCode).toBe(3);
-    expect(result.stderr).toContain("did not answer within 5s");
-    expect(ms).toBeGreaterThan(4000);
-    expect(ms).toBeLessThan(15_000);
+    expect(result.stderr).toContain("did not answer within 10s");
+    expect(ms).toBeGreaterThan(9000);
+    expect(ms).toBeLessThan(25_000);
   });
 
   test.concurrent("--timeout bounds the whole call, even before the first answer", async () => {
