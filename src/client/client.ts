@@ -279,7 +279,10 @@ export class AgentClient {
         const parsed = parseWith(WaitLineSchema, safeJson(text));
         if (!parsed.ok) throw this.#protocolError(`bad line from the agent: ${parsed.message}`);
         if (parsed.value.type === "error") throw errorFromBody({ error: parsed.value.error });
-        answered ||= parsed.value.type !== "waiting";
+        if (parsed.value.type !== "waiting") {
+          answered = true;
+          ex.settled();
+        }
         yield parsed.value;
       }
       if (!answered) {

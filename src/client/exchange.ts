@@ -89,6 +89,15 @@ export class Exchange {
     clearTimeout(this.#answerTimer);
   }
 
+  /**
+   * The wait is over (started, completed): the call's deadline no longer applies. A held `start`
+   * (`run`'s lease) stays open while the command runs, for as long as it runs.
+   */
+  settled(): void {
+    clearTimeout(this.#answerTimer);
+    this.#deadlineTimer?.clear();
+  }
+
   /** Whether the exchange was cut short (by a deadline or the caller). */
   get aborted(): boolean {
     return this.#controller.signal.aborted;

@@ -131,6 +131,31 @@ describe("hangs: every call is bounded", () => {
     }
   });
 
+  test.concurrent("run's --timeout bounds only the wait: a command that runs longer keeps its unit (the held lease)", async () => {
+    using dir = tempDir();
+    await using _agent = await startAgent(dir.socket);
+    const socket = ["--socket-path", dir.socket];
+    const result = await run([
+      "exp",
+      "sync",
+      "run",
+      "app",
+      "--timeout",
+      "1s",
+      ...socket,
+      "--",
+      "sleep",
+      "2.5",
+    ]);
+    expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+      exitCode: 0,
+      stderr: 'Unit "app" started with no dependencies\nUnit "app" completed\n',
+    });
+    expect(JSON.parse((await sync(dir.socket, "status", "app", "-o", "json")).stdout).status).toBe(
+      "completed",
+    );
+  });
+
   test.concurrent("run stops promptly on SIGTERM while the agent does not answer, at once on a second signal", async () => {
     using dir = tempDir();
     using silent = silentSocket(dir.socket);
