@@ -81,6 +81,17 @@ describe.skipIf(cannot !== "")("agent --socket-group", () => {
     );
   });
 
+  test("a member refuses the directory once it is open any wider than the agent made it", async () => {
+    using dir = sharedDir();
+    await using agent = await startAgent(dir.socket, ["--socket-group", String(GID)]);
+    expect((await syncAs(MEMBER, [GID], agent.socket, "ping")).exitCode).toBe(0);
+    // Group-writable: any member could replace the socket and answer in the agent's name.
+    chmodSync(join(dir.path, "sock"), 0o2770);
+    const refused = await syncAs(MEMBER, [GID], agent.socket, "ping");
+    expect(refused.exitCode).toBe(3);
+    expect(refused.stderr).toContain("cannot be trusted");
+  });
+
   test("a group name is looked up; an unknown one is a usage error", async () => {
     using dir = sharedDir();
     await using agent = await startAgent(dir.socket, ["--socket-group", "root"]);
