@@ -31,6 +31,9 @@ import { missing } from "./_tools.ts";
 const CODER = join(ROOT, "integrations/coder");
 const FEATURE = join(ROOT, "integrations/devcontainer/unitsync");
 const HOST = requireHostTarget();
+// A root filesystem test may first build the cache (debootstrap: 93 s measured, 215 s at a load
+// average of 150) under UNITSYNC_ROOTFS_TEST=1, then install (the URL case: apt-get, about 50 s).
+const ROOTFS_TIMEOUT = 600_000;
 /** A Terraform interpolation as hcl2json writes it: "${var.x}". */
 const ref = (expression: string) => `\${${expression}}`;
 
@@ -319,51 +322,55 @@ describe("integrations/devcontainer/unitsync: the dev container Feature", () => 
   });
 
   describe.skipIf(rootfsMissing())("in a clean Debian root filesystem, as root", () => {
-    test("installs from the bundled offline copy; the entrypoint's agent, run as the remote user, runs the startup scripts and serves the user's", async () => {
-      await using box = await containerWithUser();
-      const feature = join(box.upper, "tmp/feature");
-      cpSync(FEATURE, feature, { recursive: true });
-      await releaseFolder(join(feature, "release"));
-      const install = await box.run(["sh", "/tmp/feature/install.sh"], {
-        VERSION: pkg.version,
-        SOURCE: "",
-        SCRIPTS: "/etc/unitsync.d",
-        _REMOTE_USER: "dev",
-      });
-      expect(install).toMatchObject({
-        exitCode: 0,
-        stderr: expect.stringContaining(`installed ${pkg.version}`),
-      });
+    test(
+      "installs from the bundled offline copy; the entrypoint's agent, run as the remote user, runs the startup scripts and serves the user's",
+      async () => {
+        await using box = await containerWithUser();
+        const feature = join(box.upper, "tmp/feature");
+        cpSync(FEATURE, feature, { recursive: true });
+        await releaseFolder(join(feature, "release"));
+        const install = await box.run(["sh", "/tmp/feature/install.sh"], {
+          VERSION: pkg.version,
+          SOURCE: "",
+          SCRIPTS: "/etc/unitsync.d",
+          _REMOTE_USER: "dev",
+        });
+        expect(install).toMatchObject({
+          exitCode: 0,
+          stderr: expect.stringContaining(`installed ${pkg.version}`),
+        });
 
-      write(
-        join(box.upper, "etc/unitsync.d/early.sh"),
-        '#!/bin/sh\necho "early, as $(id -un)" >/tmp/early\n',
-      );
-      // The container's command, as a postStartCommand runs it: as the remote user, at once.
-      const user = [
-        "unitsync exp sync run late --want early --no-autostart -- sh -c 'cat /tmp/early'",
-        "unitsync exp sync list -o json",
-      ].join(" && ");
-      const start = await box.run([
-        "/usr/local/share/unitsync/entrypoint.sh",
-        "su",
-        "dev",
-        "-s",
-        "/bin/sh",
-        "-c",
-        user,
-      ]);
-      expect(start.exitCode).toBe(0);
-      expect(start.stdout).toContain("early, as dev\n");
-      const list = JSON.parse(start.stdout.slice(start.stdout.indexOf("["))) as {
-        unit_name: string;
-        status: string;
-      }[];
-      expect(list.map((row) => [row.unit_name, row.status])).toEqual([
-        ["early", "completed"],
-        ["late", "completed"],
-      ]);
-    }, 120_000);
+        write(
+          join(box.upper, "etc/unitsync.d/early.sh"),
+          '#!/bin/sh\necho "early, as $(id -un)" >/tmp/early\n',
+        );
+        // The container's command, as a postStartCommand runs it: as the remote user, at once.
+        const user = [
+          "unitsync exp sync run late --want early --no-autostart -- sh -c 'cat /tmp/early'",
+          "unitsync exp sync list -o json",
+        ].join(" && ");
+        const start = await box.run([
+          "/usr/local/share/unitsync/entrypoint.sh",
+          "su",
+          "dev",
+          "-s",
+          "/bin/sh",
+          "-c",
+          user,
+        ]);
+        expect(start.exitCode).toBe(0);
+        expect(start.stdout).toContain("early, as dev\n");
+        const list = JSON.parse(start.stdout.slice(start.stdout.indexOf("["))) as {
+          unit_name: string;
+          status: string;
+        }[];
+        expect(list.map((row) => [row.unit_name, row.status])).toEqual([
+          ["early", "completed"],
+          ["late", "completed"],
+        ]);
+      },
+      ROOTFS_TIMEOUT,
+    );
 
     test.skipIf(rootfsMissing({ network: true }))(
       "installs from a URL on an image with neither curl nor wget (curl comes from apt)",
@@ -382,7 +389,7 @@ describe("integrations/devcontainer/unitsync: the dev container Feature", () => 
           stdout: `${pkg.version}\n`,
         });
       },
-      300_000,
+      ROOTFS_TIMEOUT,
     );
   });
 });
