@@ -511,7 +511,11 @@ export class Graph {
     // dep's own dependencies can be most of a large graph: looking upward first rules out almost
     // every request cheaply (10,000 units no longer take quadratic time); only a real cycle pays
     // for the shortest-path search below, which names it.
-    if (!fresh.includes(unit) && !this.#dependedOnByAny(unit, fresh)) return;
+    // Only a dependency with dependencies of its own can lead back to `unit`: a chain declared from
+    // its top (`want a b`, then `want b c`, ...) names a new unit each time, and must not pay for a
+    // search over everything above it (that made 8,000 such calls take a minute).
+    const leadsOn = fresh.filter((dep) => (this.#nodes.get(dep)?.deps.length ?? 0) > 0);
+    if (!fresh.includes(unit) && (leadsOn.length === 0 || !this.#dependedOnByAny(unit, leadsOn))) return;
     for (const dep of fresh) {
       const back = dep === unit ? [unit] : this.#path(dep, unit);
       if (back) {

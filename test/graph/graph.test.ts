@@ -349,6 +349,24 @@ describe("cycles", () => {
       "cycle detected: bottom -> top -> bottom",
     );
   });
+
+  test("a chain declared from its top costs a cycle check per edge, not a search of all above it", () => {
+    const graph = new Graph();
+    let visits = 0;
+    const traverse = graph.traverse.bind(graph);
+    graph.traverse = (from, direction, visit) =>
+      traverse(from, direction, (unit, reachedFrom) => {
+        visits++;
+        return visit(unit, reachedFrom);
+      });
+    const n = 2000;
+    for (let i = 0; i < n; i++) graph.want(`u${i}`, [`u${i + 1}`], 1);
+    // Searching upward from each new edge's unit visited every unit above it: n²/2 visits.
+    expect(visits).toBeLessThan(n);
+    expect(refusal(() => graph.want(`u${n}`, ["u1997"], 2)).message).toBe(
+      `cycle detected: u${n} -> u1997 -> u1998 -> u1999 -> u${n}`,
+    );
+  });
 });
 
 describe("readiness", () => {
