@@ -362,6 +362,15 @@ describe("reasons are one line in every human output", () => {
     expect((await sync(dir.socket, "fail", "x", "--reason", "ok\u202eedoc")).exitCode).toBe(0);
     expect((await sync(dir.socket, "status", "x", "--details")).stdout).toContain("Reason: ok\\u202eedoc\n");
   });
+
+  test.concurrent("an error that repeats what the user typed stays one line", async () => {
+    using dir = tempDir();
+    const result = await sync(dir.socket, "fail", "x", "--bo\ngus\u001b[2J");
+    expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+      exitCode: 2,
+      stderr: 'error: unknown flag: --bo\\ngus\\x1b[2J\nhint: see "unitsync exp sync fail --help"\n',
+    });
+  });
 });
 
 describe("names and --", () => {

@@ -1,4 +1,5 @@
 import { ExitCode, UnitsyncError, usageError } from "../errors.ts";
+import { oneLine } from "../one-line.ts";
 import { printLine } from "../stderr.ts";
 import type { ArgsDef, Command, CommandDef } from "./command.ts";
 import { helpText } from "./help.ts";
@@ -52,15 +53,16 @@ export async function runCli(root: Command, argv: string[], version: string): Pr
  */
 export function report(error: unknown): number {
   // console.error, not process.stderr: building Node's stream object costs a client some
-  // milliseconds (docs/benchmarks.md, "Touching process.stdout").
+  // milliseconds (docs/benchmarks.md, "Touching process.stdout"). Every line goes through oneLine:
+  // a message may repeat what the user typed (a name, a flag's value), and stays one line.
   if (error instanceof UnitsyncError) {
-    for (const detail of error.details) console.error(`error: ${detail}`);
-    console.error(`error: ${error.message}`);
+    for (const detail of error.details) console.error(`error: ${oneLine(detail)}`);
+    console.error(`error: ${oneLine(error.message)}`);
     // Plain: on a terminal console.error prints red, which belongs to the error itself.
-    if (error.hint) printLine(`hint: ${error.hint}`);
+    if (error.hint) printLine(`hint: ${oneLine(error.hint)}`);
     return error.exitCode;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = oneLine(error instanceof Error ? error.message : String(error));
   if (isSystemError(error)) {
     console.error(`error: ${message}`);
     return ExitCode.refused;
