@@ -435,9 +435,34 @@ export class Graph {
     this.#events = [];
     if (this.#openTargets.size === 0) return events;
     const candidates = new Set<string>(also);
+    // Only what an event can change is looked at, so a start or a completion costs its direct
+    // dependents, not a walk up the graph (with one open target, 2,000 units took seconds):
+    // readiness depends on direct dependencies only; a failure can reach a target only upstream
+    // of a failure or of a new edge; and a completion or a start can end a failure only for a
+    // target that has failed, upstream of it.
     const collect = (event: GraphEvent) => {
-      if (event.type === "registered" || event.type === "waiting") return;
-      for (const unit of this.#upstream(event.unit)) if (this.#openTargets.has(unit)) candidates.add(unit);
+      switch (event.type) {
+        case "registered":
+        case "waiting":
+          return;
+        case "completed":
+        case "started":
+        case "reset": {
+          for (const dependent of this.#node(event.unit).dependents) {
+            if (this.#openTargets.has(dependent)) candidates.add(dependent);
+          }
+          if (this.#anyFailedTarget()) {
+            for (const unit of this.#upstream(event.unit)) {
+              if (this.#openTargets.has(unit) && this.status(unit) === "failed") candidates.add(unit);
+            }
+          }
+          return;
+        }
+        case "failed":
+        case "dependencies_added":
+          for (const unit of this.#upstream(event.unit))
+            if (this.#openTargets.has(unit)) candidates.add(unit);
+      }
     };
     for (const event of events) collect(event);
     for (;;) {
@@ -453,6 +478,11 @@ export class Graph {
       events.push(event);
       collect(event);
     }
+  }
+
+  #anyFailedTarget(): boolean {
+    for (const unit of this.#openTargets) if (this.status(unit) === "failed") return true;
+    return false;
   }
 
   /** What a target's status should be now: completed once ready, failed while a failure is behind it. */
