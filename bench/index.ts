@@ -7,7 +7,7 @@
  * --quick cuts the trial counts (a smoke test of the harness, not figures to quote).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, totalmem } from "node:os";
+import { cpus, getPriority, loadavg, release, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { callCost } from "./call-cost.ts";
@@ -204,7 +204,7 @@ function machine(before: number[], after: number[], seconds: number): string {
     `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB; OS: ${osName}, Linux ${release()}`,
     `- Bun ${Bun.version}; unitsync commit ${commit || "unknown"}${dirty ? " (with uncommitted changes in src/ or build.ts)" : ""}`,
     `- load average (1/5/15 min) before: ${before.map((x) => x.toFixed(2)).join(" / ")}, after: ${after.map((x) => x.toFixed(2)).join(" / ")}`,
-    `- whole run: ${seconds.toFixed(0)} s`,
+    `- whole run: ${seconds.toFixed(0)} s; scheduling priority: nice ${getPriority()}${getPriority() < 0 ? " (raised above the machine's other work, which the figures would otherwise carry)" : ""}`,
   ].join("\n");
 }
 
