@@ -51,7 +51,8 @@ export function snapshot(graph: Graph, now: Millis): SnapshotResponse {
       unit_name: unit.name,
       status: unit.status,
       is_ready: graph.isReady(unit.name),
-      depends_on: [...unit.dependsOn],
+      // graph.units() copied the list already: the answer reuses it (10,000 units, 50,000 names).
+      depends_on: unit.dependsOn as string[],
       ...(unit.startedOnly && { started_only: [...unit.startedOnly] }),
       ...(unit.reason && { reason: unit.reason }),
       ...(kindOf(unit) && { kind: kindOf(unit) }),
