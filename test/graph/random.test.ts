@@ -64,7 +64,8 @@ test("graph and waiters agree with a brute-force model on random operations", ()
     expect(totals.targetsFailed).toBeGreaterThan(40);
     expect(totals.targetsReset).toBeGreaterThan(15);
     expect(totals.lateMembersRefused).toBeGreaterThan(50);
-    expect(totals.beforeAll).toBeGreaterThan(20);
+    // 25-46 per run over random bases (17 seen once): the bound says "exercised", not "typical".
+    expect(totals.beforeAll).toBeGreaterThan(5);
     expect(totals.beforeAllCycles).toBeGreaterThan(15);
     expect(totals.edgeConflicts).toBeGreaterThan(100);
   }
