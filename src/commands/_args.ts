@@ -77,3 +77,11 @@ export const autostartArgs = {
     negativeDescription: "Never start an agent; fail with exit 3 if none answers (env UNITSYNC_AUTOSTART=0)",
   },
 } as const satisfies ArgsDef;
+
+/** The units of repeatable `--want` values, each of which may be a comma list (`--want a,b`). */
+export function wantList(value: string): string[] {
+  return value
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}

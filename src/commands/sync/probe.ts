@@ -12,7 +12,7 @@ import {
   waitUntilReady,
 } from "../../lib/probe.ts";
 import { MAX_REASON_LENGTH } from "../../protocol/wire.ts";
-import { autostartArgs, socketArgs, unitArg } from "../_args.ts";
+import { autostartArgs, socketArgs, unitArg, wantList } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 import { startUnit } from "./_start-unit.ts";
 
@@ -73,7 +73,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const spec = probeOf(args);
-    const wants = [...new Set([args.want ?? []].flat().flatMap(splitList))];
+    const wants = [...new Set([args.want ?? []].flat().flatMap(wantList))];
     checkNames(args.unit, ...wants);
     const unit = args.unit;
     const timeoutMs = parseDuration(args.timeout);
@@ -156,13 +156,6 @@ function positive(flag: string, text: string): number {
   const ms = parseDuration(text);
   if (ms <= 0) throw usageError(`${flag} must be more than 0, got "${text}"`);
   return ms;
-}
-
-function splitList(value: string): string[] {
-  return value
-    .split(",")
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0);
 }
 
 /**

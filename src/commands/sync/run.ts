@@ -5,7 +5,7 @@ import { report } from "../../lib/cli/run.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { UnitsyncError } from "../../lib/errors.ts";
 import { printLine } from "../../lib/stderr.ts";
-import { autostartArgs, progressArgs, socketArgs, timeoutArgs, unitArg } from "../_args.ts";
+import { autostartArgs, progressArgs, socketArgs, timeoutArgs, unitArg, wantList } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 import { type StartLease, startUnit } from "./_start-unit.ts";
 
@@ -50,7 +50,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const { unit, command } = args;
-    const wants = [...new Set(args.want.flatMap(splitList))];
+    const wants = [...new Set(args.want.flatMap(wantList))];
     checkNames(unit, ...wants);
     const timeoutMs = parseDuration(args.timeout);
     const progressMs = parseDuration(args["progress-interval"]);
@@ -117,13 +117,6 @@ export default defineCommand({
 });
 
 // --- internal ---
-
-function splitList(value: string): string[] {
-  return value
-    .split(",")
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0);
-}
 
 /**
  * The command will not run: the wait failed (a dependency failed, it timed out) or a signal came
