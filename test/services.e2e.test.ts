@@ -75,6 +75,16 @@ async function ended(
 }
 
 /** The summary table's RESULT column by unit. */
+/**
+ * Waits for the whole summary: "startup scripts finished:" is one log line and the table another
+ * write after it, so a test that read stderr at the first line could find no table yet.
+ */
+function summaryPrinted(proc: ReturnType<typeof agent>): Promise<unknown> {
+  return waitFor("the scripts' summary table and its totals line", () =>
+    /^UNIT\s+RESULT\s+WAITED\s+RAN$[\s\S]*\S in \S+$/m.test(proc.stderr()),
+  );
+}
+
 function results(stderr: string): Record<string, string> {
   const lines = stderr.split("\n");
   const header = lines.findIndex((line) => /^UNIT\s+RESULT\s+WAITED\s+RAN$/.test(line));
@@ -108,7 +118,7 @@ wait
     );
     ws.add("migrate.sh", '# unitsync: want=db\ntouch "$MARKS/migrate"\n');
     const proc = agent(dir.socket, ws.env, "--scripts", ws.scripts);
-    await proc.saw("startup scripts finished:");
+    await summaryPrinted(proc);
     expect(results(proc.stderr())).toEqual({ db: "completed", migrate: "completed" });
     expect(proc.stderr()).toContain('service "db" is ready; it keeps running');
     expect(await stateOf(dir.socket, "db")).toEqual({ status: "completed" });
@@ -145,7 +155,7 @@ sleep 60 & wait
         `dependency failed: web -> db: db failed: not ready after [\\d.]+s \\(\\d+ checks?\\): tcp:127.0.0.1:${port}: connection refused`,
       ),
     );
-    await proc.saw("startup scripts finished:");
+    await summaryPrinted(proc);
     expect(results(proc.stderr())).toEqual({
       db: expect.stringMatching(
         /^failed \(not ready after [\d.]+s \(\d+ checks?\): tcp:127.0.0.1:\d+: connection refused\)$/,
