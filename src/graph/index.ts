@@ -1,4 +1,4 @@
-export { type Direction, Graph, type Visit } from "./graph.ts";
+export { type Direction, Graph, type NodeRecord, type Visit } from "./graph.ts";
 export { assertValidName, compareNames, MAX_NAME_LENGTH, nameProblem } from "./names.ts";
 export * from "./types.ts";
 export {
