@@ -7,6 +7,7 @@
  */
 import { expect, test } from "bun:test";
 import {
+  compareNames,
   describeFailure,
   evaluate,
   Graph,
@@ -72,6 +73,18 @@ test("graph and waiters agree with a brute-force model on random operations", ()
 }, 120_000);
 
 // --- internal ---
+
+/** A unit as the index-based reads (indexOf, nodeAt, unmetAt) see it: they must agree with the rest. */
+function indexedView(graph: Graph, name: string): { status: NodeStatus; unmet: string[] } | "unknown" {
+  const index = graph.indexOf(name);
+  if (index === -1) return "unknown";
+  const node = graph.nodeAt(index);
+  if (node.name !== name) throw new Error(`nodeAt(indexOf(${name})) is ${node.name}`);
+  const into = new Int32Array(node.deps.length + 2);
+  const count = graph.unmetAt(index, into, 2);
+  const unmet = [...into.subarray(2, 2 + count)].map((at) => graph.nodeAt(at).name).sort(compareNames);
+  return { status: node.status, unmet };
+}
 
 type Stats = {
   steps: number;
@@ -519,6 +532,7 @@ function runOne(seed: number): Stats {
         status: graph.status(name),
         ready: graph.isReady(name),
         unmet: graph.unmetDependencies(name),
+        indexed: indexedView(graph, name),
         deps: graph.dependenciesOf(name).map((dep) => `${dep}:${graph.requiredStatus(name, dep)}`),
         target: view?.target === true,
         beforeAll: view?.beforeAll === true,
@@ -538,6 +552,7 @@ function runOne(seed: number): Stats {
         status,
         ready: model.ready(name),
         unmet: model.unmet(name),
+        indexed: graph.has(name) ? { status, unmet: model.unmet(name) } : "unknown",
         deps: [...model.depsOf(name)].map(([dep, required]) => `${dep}:${required}`),
         target: model.targets.has(name),
         beforeAll: model.beforeAll.includes(name),
