@@ -29,6 +29,7 @@ import {
   WaitLineSchema,
 } from "../protocol/wire.ts";
 import { answerTimeoutMs, Exchange } from "./exchange.ts";
+import { socketProblem } from "./socket-trust.ts";
 import { connectFailure, unreachable } from "./unreachable.ts";
 
 /** A line of a `start` stream before its end: still waiting, or started. */
@@ -321,8 +322,7 @@ export class AgentClient {
     // Handled below; without this, a quick refusal would count as unhandled while the check loads.
     sent.catch(() => {});
     if (!this.#trusted) {
-      const { socketProblem } = await import("./socket-trust.ts");
-      const problem = socketProblem(this.socketPath, this.#shared);
+      const problem = await socketProblem(this.socketPath, this.#shared);
       if (problem) throw problem;
       this.#trusted = true;
     }

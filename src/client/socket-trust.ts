@@ -1,7 +1,8 @@
-import { lstatSync, type Stats, statSync } from "node:fs";
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
-import { ownerProblem, socketDirProblem } from "../lib/socket-dir.ts";
+import { type FileInfo, FileType, isType } from "../lib/file-info.ts";
+import { lstatInfo, statInfo } from "../lib/lstat.ts";
 import { MAX_SOCKET_PATH_BYTES, socketDir } from "../lib/socket-path.ts";
+import { ownerProblem, socketDirProblem } from "../lib/socket-rules.ts";
 
 /**
  * What the client checks before it talks to a socket, so that nothing else can answer in the
@@ -19,7 +20,7 @@ import { MAX_SOCKET_PATH_BYTES, socketDir } from "../lib/socket-path.ts";
  * other may write to, in one of this user's groups, with the socket of the same owner inside. The
  * default path is this user's alone, so there it is never trusted.
  */
-export function socketProblem(socketPath: string, shared = false): UnitsyncError | undefined {
+export async function socketProblem(socketPath: string, shared = false): Promise<UnitsyncError | undefined> {
   const bytes = Buffer.byteLength(socketPath);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
     return refuse(
@@ -31,7 +32,7 @@ export function socketProblem(socketPath: string, shared = false): UnitsyncError
   const uid = process.getuid?.();
   const owners = uid === undefined ? [] : [uid, 0];
   const dir = socketDir(socketPath);
-  const dirStats = lstatOrUndefined(dir);
+  const dirStats = await lstatInfo(dir);
   // Nothing there yet (or not ours to look at): connecting says so in its own words.
   if (!dirStats) return undefined;
   if (shared && sharedWithUs(dirStats)) owners.push(dirStats.uid);
@@ -43,7 +44,7 @@ export function socketProblem(socketPath: string, shared = false): UnitsyncError
       "another user could answer in the agent's name there; use a directory only you or root can change",
     );
   }
-  const stats = lstatOrUndefined(socketPath);
+  const stats = await lstatInfo(socketPath);
   if (!stats) return undefined;
   const fileProblem = ownerProblem(stats, owners);
   if (fileProblem) {
@@ -53,7 +54,7 @@ export function socketProblem(socketPath: string, shared = false): UnitsyncError
       "only the agent's owner (or root) may have created its socket",
     );
   }
-  const kind = kindOf(stats.isSymbolicLink() ? (statOrUndefined(socketPath) ?? stats) : stats);
+  const kind = kindOf(isType(stats, FileType.symlink) ? ((await statInfo(socketPath)) ?? stats) : stats);
   if (kind !== "socket") {
     return refuse(
       `${socketPath} is ${kind}, not a socket`,
@@ -67,8 +68,8 @@ export function socketProblem(socketPath: string, shared = false): UnitsyncError
 // --- internal ---
 
 /** Whether the directory is shared with this user through a group, as `agent --socket-group` makes it. */
-function sharedWithUs(stats: Stats): boolean {
-  if (!stats.isDirectory() || (stats.mode & 0o022) !== 0) return false;
+function sharedWithUs(stats: FileInfo): boolean {
+  if (!isType(stats, FileType.directory) || (stats.mode & 0o022) !== 0) return false;
   const groups = process.getgroups?.() ?? [];
   return stats.gid === process.getgid?.() || groups.includes(stats.gid);
 }
@@ -77,28 +78,12 @@ function refuse(message: string, code: string, hint: string): UnitsyncError {
   return new UnitsyncError(message, ExitCode.unreachable, code, hint);
 }
 
-function kindOf(stats: Stats): string {
-  if (stats.isSocket()) return "socket";
-  if (stats.isFile()) return "a regular file";
-  if (stats.isDirectory()) return "a directory";
-  if (stats.isFIFO()) return "a FIFO (named pipe)";
-  if (stats.isSymbolicLink()) return "a broken symbolic link";
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
+function kindOf(stats: FileInfo): string {
+  if (isType(stats, FileType.socket)) return "socket";
+  if (isType(stats, FileType.file)) return "a regular file";
+  if (isType(stats, FileType.directory)) return "a directory";
+  if (isType(stats, FileType.fifo)) return "a FIFO (named pipe)";
+  if (isType(stats, FileType.symlink)) return "a broken symbolic link";
+  if (isType(stats, FileType.char) || isType(stats, FileType.block)) return "a device";
   return "something other than a socket";
-}
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-function statOrUndefined(path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,7 @@
 /**
  * Where the agent's socket is and what lives beside it: the rules the client and the agent share.
  * Plain string work only (no node:path, no file system): it runs on every client call, and loading
- * a module costs start-up time. The checks on the socket's directory are in socket-dir.ts.
+ * a module costs start-up time. The rules for the socket's directory are in socket-rules.ts.
  */
 
 /** Environment variable that overrides the socket path for every command. */

@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { ExitCode, UnitsyncError } from "../../lib/errors.ts";
-import { socketDirProblem } from "../../lib/socket-dir.ts";
+import { socketDirProblem } from "../../lib/socket-rules.ts";
 
 /**
  * Creates the scripts' log directory (0700) or checks the one given, by the socket directory's
