@@ -1,20 +1,20 @@
 import * as v from "valibot";
-import { KindSchema, StatusNameSchema, TimesSchema } from "./responses.ts";
+import { kindSchema, statusNameSchema, timesSchema } from "./responses.ts";
 
 /** What the graph, timeline and events views read: the snapshot of every unit, and the event records. */
 
 /** One unit in GET /v1/snapshot: everything the graph and timeline views are drawn from. */
 export const SnapshotUnitSchema = v.strictObject({
   unit_name: v.string(),
-  status: StatusNameSchema,
+  status: statusNameSchema(),
   is_ready: v.boolean(),
   /** Direct dependencies, in the order they were declared. */
   depends_on: v.array(v.string()),
   /** The dependencies that only have to start (the others must complete); absent when none. */
   started_only: v.optional(v.array(v.string())),
   reason: v.optional(v.string()),
-  kind: KindSchema,
-  times: TimesSchema,
+  kind: kindSchema(),
+  times: timesSchema(),
 });
 export type SnapshotUnit = v.InferOutput<typeof SnapshotUnitSchema>;
 

@@ -17,7 +17,20 @@ export const MAX_DEPENDENCIES = 1000;
 /** Longest failure reason kept, in characters. */
 export const MAX_REASON_LENGTH = 2000;
 
-export const ErrorCodeSchema = v.picklist([
+/**
+ * A schema built the first time it is used, not when its module loads: a client call parses one
+ * kind of answer, and building every schema of the protocol on its start-up path cost each call
+ * about 1 ms (docs/benchmarks.md). Parts shared by several schemas are functions called inside them.
+ */
+export function deferred<S extends v.GenericSchema>(build: () => S): v.LazySchema<S> {
+  let schema: S | undefined;
+  return v.lazy(() => {
+    schema ??= build();
+    return schema;
+  });
+}
+
+export const ERROR_CODES = [
   "bad_request",
   "invalid_name",
   "not_found",
@@ -40,19 +53,19 @@ export const ErrorCodeSchema = v.picklist([
   /** The agent is out of file descriptors: it refuses new requests until some close. */
   "busy",
   "internal",
-]);
-export type ErrorCode = v.InferOutput<typeof ErrorCodeSchema>;
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
-const FailureSchema = v.strictObject({ chain: v.array(v.string()), reason: v.string() });
-
-export const ErrorBodySchema = v.strictObject({
-  error: v.strictObject({
-    code: ErrorCodeSchema,
+/** The `error` member of an error answer (and of a stream's "error" line). */
+const errorSchema = () =>
+  v.strictObject({
+    code: v.picklist(ERROR_CODES),
     message: v.string(),
     /** With "dependency_failed": each failed chain, from the awaited unit down to the failed one. */
-    failures: v.optional(v.array(FailureSchema)),
-  }),
-});
+    failures: v.optional(v.array(v.strictObject({ chain: v.array(v.string()), reason: v.string() }))),
+  });
+
+export const ErrorBodySchema = deferred(() => v.strictObject({ error: errorSchema() }));
 export type ErrorBody = v.InferOutput<typeof ErrorBodySchema>;
 
 /**
@@ -60,18 +73,20 @@ export type ErrorBody = v.InferOutput<typeof ErrorBodySchema>;
  * first right away when the wait begins, more as the set shrinks), then exactly one final line:
  * "started" / "completed", or "error".
  */
-export const WaitLineSchema = v.variant("type", [
-  v.strictObject({ type: v.literal("waiting"), unmet: v.array(v.string()) }),
-  v.strictObject({
-    type: v.literal("started"),
-    unit: v.string(),
-    /** All direct dependencies, sorted. */
-    dependencies: v.array(v.string()),
-    waited: v.boolean(),
-  }),
-  v.strictObject({ type: v.literal("completed"), units: v.array(v.string()) }),
-  v.strictObject({ type: v.literal("error"), error: ErrorBodySchema.entries.error }),
-]);
+export const WaitLineSchema = deferred(() =>
+  v.variant("type", [
+    v.strictObject({ type: v.literal("waiting"), unmet: v.array(v.string()) }),
+    v.strictObject({
+      type: v.literal("started"),
+      unit: v.string(),
+      /** All direct dependencies, sorted. */
+      dependencies: v.array(v.string()),
+      waited: v.boolean(),
+    }),
+    v.strictObject({ type: v.literal("completed"), units: v.array(v.string()) }),
+    v.strictObject({ type: v.literal("error"), error: errorSchema() }),
+  ]),
+);
 export type WaitLine = v.InferOutput<typeof WaitLineSchema>;
 
 /** HTTP status for each error code. */
