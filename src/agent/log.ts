@@ -1,4 +1,4 @@
-import { isatty } from "node:tty";
+import { fstatSync } from "node:fs";
 import { describeEvent } from "../protocol/event-text.ts";
 import type { Event } from "../protocol/schemas.ts";
 
@@ -26,7 +26,7 @@ export async function createAgentLog(format: LogFormat): Promise<AgentLog> {
       warn: (message) => write({ time: new Date().toISOString(), level: "warn", message }),
     };
   }
-  if (!isatty(2)) {
+  if (!stderrIsTerminal()) {
     const line = (type: "info" | "warn", message: string) => stderrLine(`[${type}] ${message}`);
     return {
       event: (event) => line(event.type === "failed" ? "warn" : "info", describeEvent(event)),
@@ -73,7 +73,7 @@ export async function createAgentLog(format: LogFormat): Promise<AgentLog> {
  */
 export function stderrLine(line: string): void {
   if (lost) return;
-  writeLine ??= isatty(2) ? terminalLines() : fileSinkLines();
+  writeLine ??= stderrIsTerminal() ? terminalLines() : fileSinkLines();
   try {
     writeLine(line);
   } catch (error) {
@@ -85,6 +85,25 @@ export function stderrLine(line: string): void {
 
 let writeLine: ((line: string) => void) | undefined;
 let lost = false;
+let terminal: boolean | undefined;
+
+/**
+ * Whether stderr is a terminal. Only a character device can be one: a pipe, a file or a socket is
+ * told apart with one fstat, without node:tty, whose module loads Node's streams (about 5 ms before
+ * a one-shot agent's first script, issue 13). A character device (a terminal, /dev/null) asks it.
+ */
+function stderrIsTerminal(): boolean {
+  if (terminal === undefined) {
+    let device = false;
+    try {
+      device = fstatSync(2).isCharacterDevice();
+    } catch {
+      // No stderr at all (closed): not a terminal.
+    }
+    terminal = device && (require("node:tty") as typeof import("node:tty")).isatty(2);
+  }
+  return terminal;
+}
 
 function terminalLines(): (line: string) => void {
   // Without a listener, an asynchronous write error on the stream is an uncaught exception.
