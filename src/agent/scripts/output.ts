@@ -34,13 +34,15 @@ export function createOutputSink(
  * has no newline, so nothing a script printed before exiting is lost.
  */
 export class LineSplitter {
-  readonly #decoder = new TextDecoder();
+  /** Made at the first chunk: most scripts print nothing on one of their streams, or on both. */
+  #decoder: TextDecoder | undefined;
   #pending = "";
 
   constructor(readonly onLine: (text: string) => void) {}
 
   /** Feeds a chunk; calls onLine for every line it completes. */
   push(chunk: Uint8Array): void {
+    this.#decoder ??= new TextDecoder();
     this.#pending += this.#decoder.decode(chunk, { stream: true });
     let newline = this.#pending.indexOf("\n");
     while (newline !== -1) {
@@ -56,7 +58,7 @@ export class LineSplitter {
 
   /** Flushes the partial last line, if any. */
   end(): void {
-    this.#pending += this.#decoder.decode();
+    if (this.#decoder) this.#pending += this.#decoder.decode();
     if (this.#pending !== "") this.onLine(this.#pending.replace(/\r$/, ""));
     this.#pending = "";
   }
