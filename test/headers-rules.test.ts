@@ -1,6 +1,12 @@
 /** The script headers of issue 14: want-started=, target=, before=*. */
 import { describe, expect, test } from "bun:test";
-import { parseHeader, planScripts, type ScriptSource, targetsOf } from "../src/agent/scripts/headers.ts";
+import {
+  launchOrder,
+  parseHeader,
+  planScripts,
+  type ScriptSource,
+  targetsOf,
+} from "../src/agent/scripts/headers.ts";
 
 const source = (fileName: string, ...lines: string[]): ScriptSource => ({
   path: `/d/${fileName}`,
@@ -94,5 +100,37 @@ describe("planScripts with agent --before-all", () => {
     expect(planScripts(sources, { beforeAll: ["apt-mirror"] }).errors).toEqual([
       "/d/apt-mirror.sh: cycle detected: apt-mirror -> network -> apt-mirror",
     ]);
+  });
+});
+
+describe("launchOrder: the scripts with the longest chain behind them ask to start first", () => {
+  const units = (plan: ReturnType<typeof planScripts>) =>
+    launchOrder(plan.scripts).map((index) => plan.scripts[index]?.unit);
+
+  test("dependents released together: the one with more scripts behind it first, ties by name", () => {
+    // root releases a, b and c at once; c leads to d and e, b to f: c (3 high), then b, then a.
+    // Across levels the order only needs to hold among scripts released together.
+    const plan = planScripts([
+      source("root"),
+      source("a", "# unitsync: want=root"),
+      source("b", "# unitsync: want=root"),
+      source("c", "# unitsync: want=root"),
+      source("d", "# unitsync: want=c"),
+      source("e", "# unitsync: want=d"),
+      source("f", "# unitsync: want=b"),
+    ]);
+    expect(units(plan)).toEqual(["root", "c", "b", "d", "a", "e", "f"]);
+  });
+
+  test("a started want and a target count as links of the chain", () => {
+    const plan = planScripts([
+      source("db"),
+      source("proxy"),
+      source("web", "# unitsync: want-started=db"),
+      source("mod1", "# unitsync: target=modules"),
+      source("ide", "# unitsync: want=modules"),
+    ]);
+    // mod1 -> (modules) -> ide is 3 high, db -> web 2; ide, proxy and web have nothing behind them.
+    expect(units(plan)).toEqual(["mod1", "db", "ide", "proxy", "web"]);
   });
 });

@@ -391,3 +391,34 @@ export function targetsOf(scripts: readonly PlannedScript[]): Map<string, string
   }
   return targets;
 }
+
+/**
+ * The scripts' indexes in launch order: by height (the most scripts on a chain of dependents behind
+ * it, through `want`, `want-started` and targets), then as given. A plan has no cycles.
+ */
+export function launchOrder(scripts: readonly PlannedScript[]): number[] {
+  const dependents = new Map<string, string[]>();
+  const link = (from: string, to: string) => {
+    const list = dependents.get(from);
+    if (list) list.push(to);
+    else dependents.set(from, [to]);
+  };
+  for (const script of scripts) {
+    for (const want of script.wants) link(want, script.unit);
+    for (const want of script.wantsStarted ?? []) link(want, script.unit);
+    for (const target of script.targets ?? []) link(script.unit, target);
+  }
+  const heights = new Map<string, number>();
+  const height = (unit: string, depth: number): number => {
+    const known = heights.get(unit);
+    if (known !== undefined) return known;
+    let most = 0;
+    // (The depth bound only guards against a cycle a plan would have refused.)
+    if (depth < scripts.length + 2)
+      for (const dependent of dependents.get(unit) ?? []) most = Math.max(most, height(dependent, depth + 1));
+    heights.set(unit, most + 1);
+    return most + 1;
+  };
+  const order = scripts.map((script, index) => ({ index, height: height(script.unit, 0) }));
+  return order.sort((a, b) => b.height - a.height || a.index - b.index).map((entry) => entry.index);
+}
