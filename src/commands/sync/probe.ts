@@ -1,4 +1,3 @@
-import { constants } from "node:os";
 import type { AgentClient } from "../../client/client.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { formatDuration, parseDuration } from "../../lib/duration.ts";
@@ -11,6 +10,7 @@ import {
   parseProbe,
   waitUntilReady,
 } from "../../lib/probe.ts";
+import { signalNumber } from "../../lib/signals.ts";
 import { MAX_REASON_LENGTH } from "../../protocol/wire.ts";
 import { autostartArgs, socketArgs, unitArg, wantList } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
@@ -185,8 +185,7 @@ async function interrupted(
 ): Promise<UnitsyncError> {
   const reason = `interrupted by ${signal} before it was ready`;
   await markFailed(client, unit, reason);
-  const number = (constants.signals as Record<string, number>)[signal] ?? 0;
-  return new UnitsyncError(reason, 128 + number, "interrupted");
+  return new UnitsyncError(reason, 128 + (await signalNumber(signal)), "interrupted");
 }
 
 /** Marks the unit failed; a problem doing so is printed, since the probe's own failure is what is reported. */

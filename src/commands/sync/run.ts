@@ -1,9 +1,9 @@
-import { constants } from "node:os";
 import type { AgentClient } from "../../client/client.ts";
 import { defineCommand } from "../../lib/cli/command.ts";
 import { report } from "../../lib/cli/run.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import { UnitsyncError } from "../../lib/errors.ts";
+import { signalName, signalNumber } from "../../lib/signals.ts";
 import { printLine } from "../../lib/stderr.ts";
 import { autostartArgs, progressArgs, socketArgs, timeoutArgs, unitArg, wantList } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
@@ -135,7 +135,7 @@ async function failedBeforeRunning(
     await markFailed(client, unit, `interrupted by ${signal} before the command ran`, bounded());
     return new UnitsyncError(
       `interrupted by ${signal} before the command ran`,
-      128 + signalNumber(signal),
+      128 + (await signalNumber(signal)),
       "interrupted",
     );
   }
@@ -156,7 +156,7 @@ async function finish(
   bound: AbortSignal | undefined,
 ): Promise<number> {
   const signal = child.signalCode;
-  const status = signal ? 128 + signalNumber(signal) : (child.exitCode ?? 1);
+  const status = signal ? 128 + (await signalNumber(signal)) : (child.exitCode ?? 1);
   if (status === 0) {
     // The command succeeded: if the unit cannot be completed, dependents would wait in vain, so
     // that is this run's failure (the error's own exit code).
@@ -164,7 +164,7 @@ async function finish(
     say(`Unit "${unit}" completed`);
     return status;
   }
-  const reason = signal ? `killed by ${signalName(signal)}` : `exit status ${status}`;
+  const reason = signal ? `killed by ${await signalName(signal)}` : `exit status ${status}`;
   if (await markFailed(client, unit, reason, bound)) say(`Unit "${unit}" failed: ${reason}`);
   return status;
 }
@@ -201,14 +201,4 @@ function spawnProblem(program: string, error: unknown): [string, number] {
   if (code === "ENOENT") return [`command not found: ${program}`, NOT_FOUND];
   if (code === "EACCES") return [`cannot run ${program}: permission denied`, NOT_EXECUTABLE];
   return [`cannot run ${program}: ${(error as Error).message}`, NOT_FOUND];
-}
-
-function signalNumber(signal: string | number): number {
-  return typeof signal === "number" ? signal : ((constants.signals as Record<string, number>)[signal] ?? 0);
-}
-
-function signalName(signal: string | number): string {
-  if (typeof signal === "string") return signal;
-  const entry = Object.entries(constants.signals).find(([, number]) => number === signal);
-  return entry ? entry[0] : `signal ${signal}`;
 }
