@@ -57,6 +57,11 @@ export function json(body: unknown, status = 200): Response {
   return Response.json(body, { status });
 }
 
+/** A 200 answer whose JSON is already encoded; the same header as `json` (Response.json's). */
+export function jsonBytes(body: Uint8Array<ArrayBuffer>): Response {
+  return new Response(body, { headers: { "content-type": "application/json;charset=utf-8" } });
+}
+
 export function errorResponse(error: HttpError): Response {
   return json(error.body(), HTTP_STATUS[error.code]);
 }

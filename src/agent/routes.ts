@@ -11,7 +11,17 @@ import {
   WantRequestSchema,
 } from "../protocol/schemas.ts";
 import { eventStream } from "./event-stream.ts";
-import { errorResponse, HttpError, json, line, lines, readBody, requestUrl, toHttpError } from "./http.ts";
+import {
+  errorResponse,
+  HttpError,
+  json,
+  jsonBytes,
+  line,
+  lines,
+  readBody,
+  requestUrl,
+  toHttpError,
+} from "./http.ts";
 import { type Answer, holdStarted, type Units } from "./units.ts";
 
 type Handler = (req: Request, units: Units) => Response | Promise<Response>;
@@ -32,8 +42,10 @@ export function createHandler(units: Units, info: AgentInfo): (req: Request) => 
       GET: async (_req, u) =>
         json({ agent: "unitsync", ...info, ...(await u.info()) } satisfies PingResponse),
     },
-    "/units": { GET: async (_req, u) => json(await u.list()) },
-    "/snapshot": { GET: async (_req, u) => json(await u.snapshot()) },
+    "/units": { GET: async (_req, u) => (u.listJson ? jsonBytes(await u.listJson()) : json(await u.list())) },
+    "/snapshot": {
+      GET: async (_req, u) => (u.snapshotJson ? jsonBytes(await u.snapshotJson()) : json(await u.snapshot())),
+    },
     "/events": { GET: (req, u) => eventStream(req, u.events) },
     "/want": { POST: want },
     "/target": { POST: target },

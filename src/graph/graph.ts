@@ -630,6 +630,8 @@ export interface NodeRecord {
   readonly status: NodeStatus;
   /** Direct dependencies, in declaration order. */
   readonly deps: readonly string[];
+  /** The deps whose required status is "started"; absent while there are none. */
+  readonly startedOnly?: readonly string[];
   readonly target?: true;
   readonly times: Readonly<UnitTimes>;
 }
