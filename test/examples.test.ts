@@ -383,8 +383,21 @@ describe("examples/startup.d and examples/demo", () => {
             return false;
           }
         });
-    // The demo's own processes may still be finishing their exit; none may stay.
-    await waitFor("the demo's processes to exit", () => marked().length === 0);
+    // The demo's own processes may still be finishing their exit; none may stay. If one does, the
+    // failure names it (a full run under heavy load once saw one still there after 10 s).
+    const left = () =>
+      marked()
+        .map((pid) => {
+          try {
+            return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim()}`;
+          } catch {
+            return `${pid}: (gone)`;
+          }
+        })
+        .join("; ");
+    await waitFor("the demo's processes to exit", () => marked().length === 0, 30_000).catch((error) => {
+      throw new Error(`${(error as Error).message}; still running: ${left()}`);
+    });
   });
 });
 
