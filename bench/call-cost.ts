@@ -24,6 +24,8 @@ interface Options {
   runFloor: Variant;
   /** dist/unitsync first, then the variants. */
   binaries: Variant[];
+  /** bench/limit-ping.ts: the least a Bun binary does to `ping`, timed alone and with the socket check. */
+  pingLimit: Variant;
   trials: number;
   rssRuns: number;
 }
@@ -34,9 +36,14 @@ export async function callCost({
   floor,
   runFloor,
   binaries,
+  pingLimit,
   trials,
   rssRuns,
 }: Options): Promise<SectionResult> {
+  const limits = [
+    { name: "limit: fetch", argv: [pingLimit.bin, agent.socket] },
+    { name: "limit: fetch + socket check", argv: [pingLimit.bin, agent.socket, "--checked"] },
+  ];
   const wall = new Map<string, number[]>();
   const key = (bin: string, verb: string) => `${bin}\0${verb}`;
   const record = (bin: string, verb: string, value: number) => {
@@ -56,6 +63,7 @@ export async function callCost({
   for (let trial = 0; trial < trials; trial++) {
     record(floor.name, "floor", (await timed([floor.bin])).wallMs);
     record(runFloor.name, "floor", (await timed([runFloor.bin, "true"])).wallMs);
+    for (const limit of rotate(limits, trial)) record(limit.name, "ping", (await mustRun(limit.argv)).wallMs);
     for (const binary of rotate(binaries, trial)) {
       const unit = `cc.${binary.name}.${trial}`;
       for (const verb of VERBS) {
@@ -68,10 +76,13 @@ export async function callCost({
   progress(`call cost: peak RSS, ${rssRuns} runs each (${rssMethod()})`);
   const rss = new Map<string, number[]>();
   const floorRss: number[] = [];
+  const limitRss = new Map<string, number[]>();
   const runFloorRss: number[] = [];
   for (let run = 0; run < rssRuns; run++) {
     floorRss.push(await peakRssKiB([floor.bin]));
     runFloorRss.push(await peakRssKiB([runFloor.bin, "true"]));
+    for (const limit of limits)
+      limitRss.set(limit.name, [...(limitRss.get(limit.name) ?? []), await peakRssKiB(limit.argv)]);
     for (const binary of binaries) {
       for (const verb of VERBS) {
         const list = rss.get(key(binary.name, verb)) ?? [];
@@ -88,7 +99,7 @@ export async function callCost({
   const stat = (bin: string, verb: Verb): Summary => summarize(wall.get(key(bin, verb)) ?? []);
   const rssOf = (bin: string, verb: Verb) => summarize(rss.get(key(bin, verb)) ?? []).median;
 
-  const wallRows = binaries.map((binary) => [
+  const wallRows: string[][] = binaries.map((binary) => [
     `${binary.name} (${binary.options})`,
     ...VERBS.map((verb) => {
       const s = stat(binary.name, verb);
@@ -102,12 +113,30 @@ export async function callCost({
       return `${ms(f.median)} / ${ms(f.p99)} (1.00x)`;
     }),
   ]);
+  // The limits only `ping`: a row each below the floor, the other verbs left empty.
+  wallRows.splice(
+    0,
+    0,
+    ...limits.map((limit) => {
+      const s = stat(limit.name, "ping");
+      const cell = `${ms(s.median)} / ${ms(s.p99)} (${ratio(s.median / floorWall.median)})`;
+      return [`${limit.name} (bench/limit-ping.ts)`, cell, ...VERBS.slice(1).map(() => "-")];
+    }),
+  );
   const rssRows = binaries.map((binary) => [
     binary.name,
     ...VERBS.map(
       (verb) => `${mib(rssOf(binary.name, verb))} (${ratio(rssOf(binary.name, verb) / floorRssOf(verb))})`,
     ),
   ]);
+  for (const limit of [...limits].reverse()) {
+    const peak = summarize(limitRss.get(limit.name) ?? []).median;
+    rssRows.unshift([
+      limit.name,
+      `${mib(peak)} (${ratio(peak / floorRssOf("ping"))})`,
+      ...VERBS.slice(1).map(() => "-"),
+    ]);
+  }
   rssRows.unshift(["floor", ...VERBS.map((verb) => `${mib(floorRssOf(verb))} (1.00x)`)]);
 
   const [dist] = binaries as [Variant, ...Variant[]];
@@ -126,6 +155,15 @@ export async function callCost({
       met: r <= CALL_COST_TARGET,
     };
   });
+  const [fetchOnly, checked] = limits.map((limit) => stat(limit.name, "ping").median) as [number, number];
+  headlines.push({
+    figure:
+      "call cost: the limit, a minimal compiled Bun client sending the same `ping` (bench/limit-ping.ts), median wall",
+    value: `${ms(fetchOnly)} = ${ratio(fetchOnly / floorWall.median)} the floor; with unitsync's socket check ${ms(checked)} = ${ratio(checked / floorWall.median)}`,
+    target: "(no target: the least any Bun client costs)",
+    baseline: `floor ${ms(floorWall.median)}`,
+    met: undefined,
+  });
   const fastest = fastestVariant(binaries, stat);
   headlines.push({
     figure: `call cost: fastest build variant (${fastest.name}), median over ${VERBS.length - 1} verbs (all but \`run\`)`,
@@ -143,6 +181,9 @@ export async function callCost({
     "process from just before the spawn to the exit (stdout and stderr piped and read). The floor is",
     "bench/floor.ts, an empty module compiled with the same options as the release binary; `run -- true` is",
     "set against bench/floor-run.ts compiled the same way, which only spawns `true` and waits for it.",
+    "The two `limit` rows are bench/limit-ping.ts, compiled like dist/unitsync: the same `GET /v1/ping`",
+    "with fetch and nothing else (no command line, no validation), then with unitsync's socket check",
+    "running while the request is on its way, as in the real client: the least a Bun-based `ping` costs.",
     "",
     "Cells: median / p99 (median as a multiple of the floor's median).",
     "",

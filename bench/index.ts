@@ -14,7 +14,14 @@ import { callCost } from "./call-cost.ts";
 import { failFanout } from "./fanout.ts";
 import { startBenchAgent } from "./lib/agent.ts";
 import { type Headline, progress, type SectionResult, table, verdict } from "./lib/report.ts";
-import { buildFloor, buildRunFloor, buildVariants, DIST_BIN, type Variant } from "./lib/variants.ts";
+import {
+  buildFloor,
+  buildPingLimit,
+  buildRunFloor,
+  buildVariants,
+  DIST_BIN,
+  type Variant,
+} from "./lib/variants.ts";
 import { multiHost } from "./multi-host.ts";
 import { scale } from "./scale.ts";
 import { template } from "./template.ts";
@@ -68,12 +75,21 @@ if (only.has("call")) {
   progress("building the floor and the build variants into bench/out/");
   const floor = await buildFloor();
   const runFloor = await buildRunFloor();
+  const pingLimit = await buildPingLimit();
   const dist: Variant = { name: "dist", bin: DIST_BIN, options: "build.ts" };
   const binaries = [dist, ...(await buildVariants())];
   const agent = await startBenchAgent(DIST_BIN);
   try {
     results.push(
-      await callCost({ agent, floor, runFloor, binaries, trials: PLAN.callTrials, rssRuns: PLAN.rssRuns }),
+      await callCost({
+        agent,
+        floor,
+        runFloor,
+        binaries,
+        pingLimit,
+        trials: PLAN.callTrials,
+        rssRuns: PLAN.rssRuns,
+      }),
     );
   } finally {
     await agent.stop();

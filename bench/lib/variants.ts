@@ -43,6 +43,15 @@ export async function buildRunFloor(): Promise<Variant> {
   return compile("floor-run", resolve(ROOT, "bench/floor-run.ts"), { minify: true });
 }
 
+/** Compiles bench/limit-ping.ts, the least a Bun binary can do to `ping` (see its header). */
+export async function buildPingLimit(): Promise<Variant> {
+  return compile("limit-ping", resolve(ROOT, "bench/limit-ping.ts"), {
+    minify: true,
+    splitting: true,
+    bytecode: true,
+  });
+}
+
 /** Compiles src/main.ts with each of VARIANTS' option sets. */
 export async function buildVariants(): Promise<Variant[]> {
   const built: Variant[] = [];
