@@ -62,7 +62,7 @@ async function ended(
         proc.proc.exitCode === null ? "still running" : `exited ${proc.proc.exitCode}, output still open`;
       reject(
         new Error(
-          `the agent did not end within ${deadlineMs} ms (${state}); markers: ${readdirSync(marks).join(", ")}\n${proc.stderr()}`,
+          `the agent did not end within ${deadlineMs} ms (${state}); markers: ${readdirSync(marks).join(", ")}; processes of the test still running: ${survivors(marks)}\n${proc.stderr()}`,
         ),
       );
     }, deadlineMs);
@@ -72,6 +72,24 @@ async function ended(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The processes started with this workspace's environment (its MARKS) that are still running, with
+ * their command lines: what keeps the agent's output open when it has exited.
+ */
+function survivors(marks: string): string {
+  const mark = `MARKS=${marks}`;
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(mark)) continue;
+      found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim()}`);
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found.join("; ") || "none";
 }
 
 /** The summary table's RESULT column by unit. */
