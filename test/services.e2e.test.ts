@@ -313,8 +313,10 @@ describe("entrypoint mode: agent --scripts DIR -- COMMAND", () => {
       "svc.sh",
       '# unitsync: ready=notify\ntrap \'touch "$MARKS/svc-stopped"; exit 0\' TERM\n"$BIN" exp sync complete "$UNITSYNC_UNIT"\nsleep 60 & wait\n',
     );
-    // The trap stops its own sleep: an orphan holding the agent's stdout would hold this test's read too.
-    const main = `trap 'kill $!; touch "$MARKS/main-got-term"; exit 7' TERM; touch "$MARKS/main-up"; sleep 60 & wait`;
+    // Short sleeps, not one long one: an orphaned sleep holds the agent's stdout, and so this test's
+    // read. With `sleep 60 & wait` and `kill $!` in the trap, a TERM that lands while the shell forks
+    // the sleep can be lost in the child, and a full run under load once waited 30 s on one.
+    const main = `trap 'touch "$MARKS/main-got-term"; exit 7' TERM; touch "$MARKS/main-up"; while :; do sleep 0.1; done`;
     const proc = agent(dir.socket, ws.env, "--scripts", ws.scripts, "--", "sh", "-c", main);
     await waitFor("the main command to run", () => existsSync(join(ws.marks, "main-up")));
     proc.proc.kill("SIGTERM");
@@ -335,7 +337,8 @@ while [ ! -e "$MARKS/main-up" ]; do sleep 0.05; done
 exit 5
 `,
     );
-    const main = `trap 'kill $!; touch "$MARKS/main-stopped"; exit 0' TERM; touch "$MARKS/main-up"; sleep 60 & wait`;
+    // Short sleeps: see "SIGTERM during the command" above.
+    const main = `trap 'touch "$MARKS/main-stopped"; exit 0' TERM; touch "$MARKS/main-up"; while :; do sleep 0.1; done`;
     const proc = agent(dir.socket, ws.env, "--scripts", ws.scripts, "--", "sh", "-c", main);
     const { exitCode, stderr } = await ended(proc, ws.marks);
     expect(exitCode).toBe(1);
