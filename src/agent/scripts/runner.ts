@@ -146,19 +146,20 @@ export class ScriptRunner {
       if (later) declared.push(later);
     };
     const launch = (list: readonly Run[]) => {
-      for (const run of list) if (!run.result) this.#launch(run);
+      for (const run of list) if (!run.result && run.requestedAt === undefined) this.#launch(run);
     };
     // A long timer: `--timeout 600h` must not overflow a 32-bit timer and kill every script at once.
     if (timeoutMs) this.#timer = setLongTimeout(() => this.#abort("timeout", "timeout"), timeoutMs);
-    // Every edge is declared before anything runs, so no script can start ahead of a dependency.
-    // (Before-all units were declared before the socket was served: see lifecycle.ts.) In memory
-    // each declaration answers at once, and the scripts that wait for nothing are started before
-    // the others are declared, all in this one tick: the agent reads no request and no exit in
-    // between, so nobody sees the difference, and the first scripts start a few ms sooner.
+    // Every edge is declared before the agent reads a request or an exit, so no script can start
+    // ahead of a dependency. (Before-all units were declared before the socket was served: see
+    // lifecycle.ts.) In memory each declaration answers at once, and each script that waits for
+    // nothing starts as soon as it is declared, before the others are: all in this one tick, so
+    // nobody sees the difference, and the first script starts a few ms sooner.
     const free = runs.filter((run) => run.script.wants.length === 0 && !run.script.wantsStarted?.length);
-    for (const run of free) declare(run);
-    const early = declared.length === 0;
-    if (early) launch(free);
+    for (const run of free) {
+      declare(run);
+      if (declared.length === 0) launch([run]);
+    }
     for (const run of runs) if (!free.includes(run)) declare(run);
     // Each target with all its member scripts at once, before any of them can finish, so a target
     // never completes before its last member was declared.
@@ -170,9 +171,9 @@ export class ScriptRunner {
       );
       if (later) declared.push(later);
     }
-    const rest = early ? runs.filter((run) => !free.includes(run)) : runs;
-    if (declared.length === 0) launch(rest);
-    else Promise.all(declared).then(() => launch(rest));
+    // (With a store every declaration is a promise: nothing was launched above.)
+    if (declared.length === 0) launch(runs);
+    else Promise.all(declared).then(() => launch(runs));
   }
 
   /**
