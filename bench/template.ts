@@ -289,7 +289,7 @@ function scriptFor(runner: Runner, unit: string, deps: readonly string[], workMs
 }
 
 /** Where one trial's time over the ideal went, along its critical chain (see the section text). */
-interface Breakdown {
+export interface Breakdown {
   launch: number;
   handoffs: number;
   /** Each hand-off of the chain, from its first unit up. */
@@ -298,27 +298,38 @@ interface Breakdown {
   exit: number;
 }
 
-interface Trial {
+/** One trial: its wall time and where the time over the ideal went. */
+export interface Trial {
   wall: number;
   breakdown: Breakdown;
 }
 
-interface TrialContext {
-  agent: BenchAgent;
+/** What one trial needs; `agent` only for the client runners (make and `agent --scripts` run on their own). */
+export interface TrialContext {
+  agent?: BenchAgent;
   bin: string;
   work: Work;
   workMs: number;
   prefix: string;
 }
 
-async function runTemplate(runner: Runner, context: TrialContext): Promise<Trial> {
-  const { agent, bin, work, workMs, prefix } = context;
+/** Runs the template once under `runner`. */
+export async function runTemplate(runner: Runner, context: TrialContext): Promise<Trial> {
+  const { bin, work, workMs, prefix } = context;
   const dir = mkdtempSync("/tmp/us-tpl-");
   const log = join(dir, "work.log");
   // make and `agent --scripts` run on their own (no shared agent), so their units keep plain names.
   const own = runner === "make" || runner === "scripts";
+  const agent = context.agent as BenchAgent;
+  if (!own && !context.agent) throw new Error(`template (${runner}): needs the bench agent`);
   const name = (unit: string) => (own ? unit : `${prefix}.${unit}`);
-  const env = benchEnv({ BIN: bin, SOCK: agent.socket, DIR: dir, WORK: work.path, WORK_LOG: log });
+  const env = benchEnv({
+    BIN: bin,
+    SOCK: context.agent?.socket ?? "",
+    DIR: dir,
+    WORK: work.path,
+    WORK_LOG: log,
+  });
   for (const key of ["MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"]) delete env[key];
   const warm = runner === "run-warm";
   const gate = name("gate");
