@@ -191,6 +191,77 @@ exit 3
     expect(existsSync(dir.socket)).toBe(false);
   });
 
+  // A dependency waits (with a deadline) until the shell forked for its dependent is there, so the
+  // dependent is started through it: it must run exactly as a script spawned on its own would.
+  const waitForFork = (path: string) =>
+    `for i in $(seq 1 250); do grep -qsF "${path}" /proc/[0-9]*/cmdline && break; sleep 0.02; done\n`;
+
+  test("a script forked ahead of its start runs as if spawned then: environment, stdin, process group, output, log", async () => {
+    using dir = tempDir();
+    const ws = workspace(dir.path);
+    const b = join(ws.scripts, "b.sh");
+    script(ws.scripts, "a.sh", `${waitForFork(b)}touch "$MARKS/a"\n`);
+    script(
+      ws.scripts,
+      "b.sh",
+      [
+        "# unitsync: want=a",
+        'test -f "$MARKS/a" || exit 9',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's parameter expansion
+        'echo "unit=$UNITSYNC_UNIT socket=${UNITSYNC_SOCKET_PATH:+set}"',
+        'if read -r line; then echo "stdin: data"; else echo "stdin: end of file"; fi',
+        'echo "group leader: $(test "$(cut -d\' \' -f5 /proc/$$/stat)" = $$ && echo yes)"',
+        'echo "argv0=$0"',
+        "",
+      ].join("\n"),
+    );
+    const result = await run(
+      ["agent", "--socket-path", dir.socket, "--scripts", ws.scripts, "--exit-when-done"],
+      {
+        env: ws.env,
+      },
+    );
+    expect(result.exitCode).toBe(0);
+    const lines = ["unit=b socket=set", "stdin: end of file", "group leader: yes", `argv0=${b}`];
+    for (const line of lines) expect(result.stderr).toContain(`[b] ${line}\n`);
+    expect(readFileSync(join(dir.path, "agent-logs", "b.log"), "utf8")).toBe(`${lines.join("\n")}\n`);
+  });
+
+  test("scripts that will never run leave no forked process behind (a failed dependency, a timeout)", async () => {
+    using dir = tempDir();
+    const ws = workspace(dir.path);
+    const b = join(ws.scripts, "b.sh");
+    const d = join(ws.scripts, "d.sh");
+    script(ws.scripts, "a.sh", `${waitForFork(b)}exit 3\n`);
+    script(ws.scripts, "b.sh", '# unitsync: want=a\ntouch "$MARKS/b"\n');
+    script(ws.scripts, "c.sh", `${waitForFork(d)}sleep 30\n`);
+    script(ws.scripts, "d.sh", '# unitsync: want=c\ntouch "$MARKS/d"\n');
+    const result = await run(
+      ["agent", "--socket-path", dir.socket, "--scripts", ws.scripts, "--exit-when-done", "--timeout", "2s"],
+      { env: ws.env },
+    );
+    expect(result.exitCode).toBe(124);
+    expect(results(result.stderr)).toEqual({
+      a: "failed (exit status 3)",
+      b: "not run (dependency failed: b -> a: a failed: exit status 3)",
+      c: "timeout",
+      d: "timeout",
+    });
+    expect(ws.ran()).toEqual([]);
+    // Whatever still mentions the never-run scripts once the agent has exited.
+    const left = readdirSync("/proc")
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+          return (cmdline.includes(b) || cmdline.includes(d)) && alive(Number(pid));
+        } catch {
+          return false;
+        }
+      });
+    expect(left).toEqual([]);
+  });
+
   test("exits 0 when every script completes; --script is repeatable and --log-dir moves the logs", async () => {
     using dir = tempDir();
     const ws = workspace(dir.path);
