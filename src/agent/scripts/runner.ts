@@ -92,7 +92,10 @@ export class ScriptRunner {
   readonly #byUnit: Map<string, Run>;
   /** Scripts are forked ahead of their start through /bin/sh where there is one (see #preforkNext). */
   #canPrefork = existsSync("/bin/sh");
-  #preforkTimer: Timer | undefined;
+  /** Runs #afterSpawns once the spawns of a moment are over. */
+  #laterTimer: Timer | undefined;
+  /** The log files of the scripts started since, still to be opened (see #spawn). */
+  #logsToOpen: (() => unknown)[] = [];
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -263,8 +266,8 @@ export class ScriptRunner {
     const { unit, path } = run.script;
     run.cancelWait = undefined;
     run.startedAt = startedAt;
-    // The log is opened once the scripts released with this one have been spawned (or at its first
-    // output): opening and checking it took a quarter of a millisecond from each of their starts.
+    // The log is opened a little later (or at its first output, or its end): opening and checking
+    // it took a quarter of a millisecond, between one spawn and the next, or one exit and the next.
     let logFile: LogFile | undefined;
     let opened = false;
     const openLog = () => {
@@ -308,11 +311,11 @@ export class ScriptRunner {
       this.#pids.add(proc.pid);
     }
     run.proc = proc;
-    setImmediate(openLog);
-    // Later, not at once: the scripts of a level end together, and the forks would hold up the
-    // handling of the other exits of the same level.
-    clearTimeout(this.#preforkTimer);
-    this.#preforkTimer = setTimeout(() => this.#preforkNext(), PREFORK_DELAY_MS).unref();
+    this.#logsToOpen.push(openLog);
+    // Later, not at once: the scripts of a level end within a few ms of each other, and the work
+    // would hold up the handling of the other exits of the same level.
+    clearTimeout(this.#laterTimer);
+    this.#laterTimer = setTimeout(() => this.#afterSpawns(), AFTER_SPAWNS_MS).unref();
     const { service } = run.script;
     if (service) {
       run.watch = watchReadiness(
@@ -363,11 +366,19 @@ export class ScriptRunner {
     });
   }
 
+  /** Opens the logs of the scripts started since the last time, then forks the next scripts. */
+  #afterSpawns(): void {
+    const logs = this.#logsToOpen;
+    this.#logsToOpen = [];
+    for (const open of logs) open();
+    this.#preforkNext();
+  }
+
   /**
    * Forks, for each script still waiting whose dependencies are all scripts that have started, a
    * shell that waits on a pipe and then execs the script: when the wait ends, starting it is one
    * write instead of a spawn (~0.5 ms each, one after the other for the dependents an exit
-   * releases). Called after the spawns of a tick, so it never delays them.
+   * releases). Called a while after the last spawn, so it never delays one.
    */
   #preforkNext(): void {
     if (!this.#canPrefork || this.#stoppedBy !== undefined) return;
@@ -556,7 +567,7 @@ export class ScriptRunner {
   /** Timeout or signal: gives up on waiting scripts and terminates running ones. */
   #abort(outcome: "timeout" | "stopped", reason: string): void {
     this.#timer?.clear();
-    clearTimeout(this.#preforkTimer);
+    clearTimeout(this.#laterTimer);
     if (outcome === "timeout") this.#timedOut = true;
     const waiting = this.#runs.filter((run) => !run.result && run.proc === undefined);
     // Drop every wait first, so the failures below do not turn into "dependency failed" for the others.
@@ -594,7 +605,7 @@ export class ScriptRunner {
 
   #finish(): void {
     this.#timer?.clear();
-    clearTimeout(this.#preforkTimer);
+    clearTimeout(this.#laterTimer);
     const order = (run: Run) => run.startedAt ?? Number.POSITIVE_INFINITY;
     const results = [...this.#runs]
       .sort((a, b) => order(a) - order(b) || compareNames(a.script.unit, b.script.unit))
@@ -644,8 +655,8 @@ type StubProcess = Bun.Subprocess<"pipe", "pipe", "pipe">;
  * then become the script, with stdin from /dev/null as a script spawned directly has it.
  */
 const PREFORK = 'read -r _ || exit 0; exec "$0" </dev/null';
-/** How long after the last spawn the next scripts are forked. */
-const PREFORK_DELAY_MS = 20;
+/** How long after the last spawn the logs are opened and the next scripts forked. */
+const AFTER_SPAWNS_MS = 20;
 
 /** Whether `path` is executable and, for a `#!` script, its interpreter is too. */
 function directlyExecutable(path: string): boolean {
