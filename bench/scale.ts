@@ -36,18 +36,20 @@ export async function scale(options: Options): Promise<SectionResult> {
   const single = await startBenchAgent(bin);
   let singleRun: LoadRun;
   let singleEnd: Memory;
-  const views: { view: string; ms: number; bytes: number; memory: Memory }[] = [];
+  const views: { view: string; ms: number; cpuMs: number; bytes: number; memory: Memory }[] = [];
   try {
     singleRun = await load(single, dag, 1);
     singleEnd = memoryOf(single.pid);
     // What a person looking at the whole graph asks; each answer is built by the agent in one go.
     for (const view of VIEWS) {
       progress(`scale: \`${view.join(" ")}\` at ${units} units`);
+      const cpuBefore = cpuMsOf(single.pid);
       const started = performance.now();
       const result = await mustRun([bin, "exp", "sync", ...view, "--socket-path", single.socket]);
       views.push({
         view: view.join(" "),
         ms: performance.now() - started,
+        cpuMs: cpuMsOf(single.pid) - cpuBefore,
         bytes: result.stdout.length,
         memory: memoryOf(single.pid),
       });
@@ -171,13 +173,15 @@ export async function scale(options: Options): Promise<SectionResult> {
       ),
       "",
       "The views, each one `unitsync exp sync` process against the one-client agent (time from spawn to exit,",
-      "the answer's size on stdout):",
+      "which is mostly the client's; the agent's own CPU time for the answer, from /proc/<pid>/schedstat,",
+      "which the load of a shared machine moves far less; the answer's size on stdout):",
       "",
       table(
-        ["view", "time", "output", "agent VmHWM after it"],
+        ["view", "time", "agent CPU", "output", "agent VmHWM after it"],
         views.map((view) => [
           `\`${view.view}\``,
           ms(view.ms),
+          ms(view.cpuMs),
           `${(view.bytes / 1024).toFixed(0)} KiB`,
           mib(view.memory.hwm),
         ]),
@@ -199,6 +203,11 @@ interface Memory {
   rss: number;
   anon: number;
   file: number;
+}
+
+/** The CPU time the process has run so far, in ms (/proc/<pid>/schedstat: nanoseconds on a CPU). */
+function cpuMsOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
 }
 
 /** The memory figures of /proc/<pid>/status, in KiB. */
