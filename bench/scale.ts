@@ -196,9 +196,8 @@ export async function scale(options: Options): Promise<SectionResult> {
   }
 }
 
-// --- internal ---
-
-interface Memory {
+/** An agent's memory, in KiB. */
+export interface Memory {
   hwm: number;
   rss: number;
   anon: number;
@@ -206,40 +205,31 @@ interface Memory {
 }
 
 /** The CPU time the process has run so far, in ms (/proc/<pid>/schedstat: nanoseconds on a CPU). */
-function cpuMsOf(pid: number): number {
+export function cpuMsOf(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
 }
 
 /** The memory figures of /proc/<pid>/status, in KiB. */
-function memoryOf(pid: number): Memory {
+export function memoryOf(pid: number): Memory {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const field = (name: string) =>
     Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
   return { hwm: field("VmHWM"), rss: field("VmRSS"), anon: field("RssAnon"), file: field("RssFile") };
 }
 
-interface DagUnit {
+export interface DagUnit {
   name: string;
   deps: string[];
 }
 
 /** The whole-graph views asked of the one-client agent, in this order. */
-const VIEWS = [["list"], ["graph", "-o", "json"], ["timeline"]] as const;
+export const VIEWS = [["list"], ["graph", "-o", "json"], ["timeline"]] as const;
 
 /** Status reads per load run. */
-const READ_SAMPLE = 500;
+export const READ_SAMPLE = 500;
 
-interface LoadRun {
-  idleRss: number;
-  idleMemory: Memory;
-  rssAfterWants: number;
-  afterWants: Memory;
-  wantPerSecond: number;
-  edgePerSecond: number;
-  readPerSecond: number;
-}
-
-function randomDag(units: number, edgesPerUnit: number): DagUnit[] {
+/** The benchmark's DAG: `units` units with `edgesPerUnit` dependencies each, the same on every run. */
+export function randomDag(units: number, edgesPerUnit: number): DagUnit[] {
   const random = seededRandom(4);
   const name = (i: number) => `u${String(i).padStart(5, "0")}`;
   const dag: DagUnit[] = [];
@@ -254,6 +244,18 @@ function randomDag(units: number, edgesPerUnit: number): DagUnit[] {
     dag.push({ name: name(i), deps: [...deps] });
   }
   return dag;
+}
+
+// --- internal ---
+
+interface LoadRun {
+  idleRss: number;
+  idleMemory: Memory;
+  rssAfterWants: number;
+  afterWants: Memory;
+  wantPerSecond: number;
+  edgePerSecond: number;
+  readPerSecond: number;
 }
 
 async function load(agent: BenchAgent, dag: readonly DagUnit[], concurrency: number): Promise<LoadRun> {
