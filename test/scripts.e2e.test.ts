@@ -262,6 +262,20 @@ exit 3
     expect(left).toEqual([]);
   });
 
+  test("`--scripts .` runs the scripts of the current directory (a bare file name is not looked up in $PATH)", async () => {
+    using dir = tempDir();
+    const ws = workspace(dir.path);
+    script(ws.scripts, "a.sh", 'touch "$MARKS/a"\n');
+    script(ws.scripts, "b.sh", '# unitsync: want=a\ntouch "$MARKS/b"\n');
+    const result = await run(["agent", "--socket-path", dir.socket, "--scripts", ".", "--exit-when-done"], {
+      env: ws.env,
+      cwd: ws.scripts,
+    });
+    expect(result.stderr).not.toContain("cannot execute");
+    expect(result.exitCode).toBe(0);
+    expect(ws.ran()).toEqual(["a", "b"]);
+  });
+
   test("exits 0 when every script completes; --script is repeatable and --log-dir moves the logs", async () => {
     using dir = tempDir();
     const ws = workspace(dir.path);

@@ -293,7 +293,7 @@ export class ScriptRunner {
       try {
         // Bun reads the environment during the call, so one object serves every spawn.
         this.#env.UNITSYNC_UNIT = unit;
-        proc = Bun.spawn([path], {
+        proc = Bun.spawn([executablePath(path)], {
           env: this.#env,
           stdin: "ignore",
           stdout: "pipe",
@@ -392,7 +392,7 @@ export class ScriptRunner {
       let stub: StubProcess;
       try {
         this.#env.UNITSYNC_UNIT = unit;
-        stub = Bun.spawn(["/bin/sh", "-c", PREFORK, path], {
+        stub = Bun.spawn(["/bin/sh", "-c", PREFORK, executablePath(path)], {
           env: this.#env,
           stdin: "pipe",
           stdout: "pipe",
@@ -657,6 +657,14 @@ type StubProcess = Bun.Subprocess<"pipe", "pipe", "pipe">;
 const PREFORK = 'read -r _ || exit 0; exec "$0" </dev/null';
 /** How long after the last spawn the logs are opened and the next scripts forked. */
 const AFTER_SPAWNS_MS = 20;
+
+/**
+ * The path to execute a script by: a bare file name (`--scripts .` gives `a.sh`) would be looked
+ * up in $PATH, by Bun.spawn and by the shell alike, so it is run as `./a.sh`. Messages keep `path`.
+ */
+function executablePath(path: string): string {
+  return path.includes("/") ? path : `./${path}`;
+}
 
 /** Whether `path` is executable and, for a `#!` script, its interpreter is too. */
 function directlyExecutable(path: string): boolean {
