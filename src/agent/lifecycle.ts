@@ -1,7 +1,7 @@
 import pkg from "../../package.json" with { type: "json" };
 import { ExitCode, UnitsyncError } from "../lib/errors.ts";
 import { isCheckProcess } from "../lib/probe.ts";
-import { type MainOptions, runEntrypoint } from "./entrypoint.ts";
+import type { MainOptions } from "./entrypoint.ts";
 import { type AgentLog, createAgentLog, type LogFormat, stderrLine } from "./log.ts";
 import { discoverScripts } from "./scripts/discover.ts";
 import { type PlannedScript, planScripts } from "./scripts/headers.ts";
@@ -101,8 +101,10 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
   let runner: ScriptRunner | undefined;
   let reaper: Reaper | undefined;
   let mainPid: number | undefined;
-  const entrypoint = (main: MainOptions) =>
-    runEntrypoint({
+  // Loaded in entrypoint mode only, with the main command's signal table (node:os).
+  const entrypoint = async (main: MainOptions) => {
+    const { runEntrypoint } = await import("./entrypoint.ts");
+    return runEntrypoint({
       main,
       units: agent.units,
       ...(runner && { runner }),
@@ -114,6 +116,7 @@ export async function runAgent(options: AgentRunOptions): Promise<number> {
         mainPid = pid;
       },
     });
+  };
   try {
     if (process.pid === 1) {
       // Bun reaps the processes it spawned (scripts, the main command, exec checks) itself.

@@ -4,8 +4,6 @@
  * Shared by the `probe` verb and the agent's services (`# unitsync: ready=...`), so it sits below
  * both and knows nothing of units or the socket.
  */
-import { stat } from "node:fs/promises";
-import { connect } from "node:net";
 import { formatDuration } from "./duration.ts";
 import { usageError } from "./errors.ts";
 
@@ -200,12 +198,18 @@ function parseHttpUrl(text: string): string {
   return url.href;
 }
 
-function checkTcp(
+// node:net and node:fs/promises are loaded by the first check that needs them: at module load they
+// cost every agent's start 3-4 ms, services or not (docs/benchmarks.md).
+
+async function checkTcp(
   host: string,
   port: number,
   deadlineMs: number,
   signal?: AbortSignal,
 ): Promise<CheckResult> {
+  const { connect } = await import("node:net");
+  // Stopped while node:net loaded: its abort event has fired already.
+  if (signal?.aborted) return { ok: false, error: "stopped" };
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (result: CheckResult) => {
@@ -250,6 +254,7 @@ async function checkHttp(url: string, deadlineMs: number, signal?: AbortSignal):
 }
 
 async function checkFile(path: string): Promise<CheckResult> {
+  const { stat } = await import("node:fs/promises");
   try {
     await stat(path);
     return { ok: true };
