@@ -15,10 +15,14 @@ export UNITSYNC_AUTOSTART=0
 export PATH="$root/dist:$PATH"
 agent_pid=
 cleanup() {
-  # `agent stop` returns once the agent has exited; kill is the fallback if it cannot ask it.
-  if [ -n "$agent_pid" ]; then
-    unitsync agent stop >/dev/null 2>&1 || kill "$agent_pid" 2>/dev/null || true
-    wait "$agent_pid" 2>/dev/null || true
+  # Nothing may cut the cleanup short: each script's output stamper whose reader went away sends
+  # the demo a SIGPIPE, and one arriving here ran `exit 141` before the agent was stopped.
+  trap '' PIPE INT TERM HUP
+  # `agent stop` returns once the agent has exited; kill is the fallback if it cannot ask it. The
+  # socket is asked even when the pid is not known yet.
+  if [ -n "$agent_pid" ] || [ -S "$UNITSYNC_SOCKET_PATH" ]; then
+    unitsync agent stop >/dev/null 2>&1 || { [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null; } || true
+    if [ -n "$agent_pid" ]; then wait "$agent_pid" 2>/dev/null || true; fi
   fi
   rm -rf "$work"
 }
@@ -43,8 +47,12 @@ stamp() { # prefixes each line with the time since the demo started and the scri
 }
 
 echo "== starting the agent on $UNITSYNC_SOCKET_PATH"
+# No SIGPIPE between starting the agent and noting its pid (a cleanup then would not know it);
+# a reader gone meanwhile is noticed at the next line written.
+trap '' PIPE
 unitsync agent 2> >(stamp agent) &
 agent_pid=$!
+trap 'exit 141' PIPE
 until unitsync exp sync ping >/dev/null 2>&1; do
   kill -0 "$agent_pid" 2>/dev/null || { echo "error: the agent did not start" >&2; exit 1; }
 done
