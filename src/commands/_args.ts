@@ -78,6 +78,16 @@ export const autostartArgs = {
   },
 } as const satisfies ArgsDef;
 
+/** `--want`, repeatable, for the verbs that wait for their dependencies first (`run`, `probe`); read with wantList. */
+export const wantArgs = {
+  want: {
+    type: "string",
+    valueHint: "unit",
+    multiple: true,
+    description: "A dependency; repeat the flag or separate units by commas (--want a --want b, --want=a,b)",
+  },
+} as const satisfies ArgsDef;
+
 /** The units of repeatable `--want` values, each of which may be a comma list (`--want a,b`). */
 export function wantList(value: string): string[] {
   return value

@@ -12,7 +12,7 @@ import {
 } from "../../lib/probe.ts";
 import { signalNumber } from "../../lib/signals.ts";
 import { MAX_REASON_LENGTH } from "../../protocol/wire.ts";
-import { autostartArgs, socketArgs, unitArg, wantList } from "../_args.ts";
+import { autostartArgs, socketArgs, unitArg, wantArgs, wantList } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 import { startUnit } from "./_start-unit.ts";
 
@@ -28,13 +28,7 @@ export default defineCommand({
   },
   args: {
     ...unitArg,
-    want: {
-      type: "string",
-      valueHint: "unit",
-      multiple: true,
-      description:
-        "A dependency; repeat the flag or separate units by commas (--want a --want b, --want=a,b)",
-    },
+    ...wantArgs,
     tcp: {
       type: "string",
       valueHint: "host:port",

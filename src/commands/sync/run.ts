@@ -5,7 +5,15 @@ import { parseDuration } from "../../lib/duration.ts";
 import { UnitsyncError } from "../../lib/errors.ts";
 import { signalName, signalNumber } from "../../lib/signals.ts";
 import { printLine } from "../../lib/stderr.ts";
-import { autostartArgs, progressArgs, socketArgs, timeoutArgs, unitArg, wantList } from "../_args.ts";
+import {
+  autostartArgs,
+  progressArgs,
+  socketArgs,
+  timeoutArgs,
+  unitArg,
+  wantArgs,
+  wantList,
+} from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
 import { type StartLease, startUnit } from "./_start-unit.ts";
 
@@ -29,13 +37,7 @@ export default defineCommand({
   },
   args: {
     ...unitArg,
-    want: {
-      type: "string",
-      valueHint: "unit",
-      multiple: true,
-      description:
-        "A dependency; repeat the flag or separate units by commas (--want a --want b, --want=a,b)",
-    },
+    ...wantArgs,
     ...timeoutArgs,
     ...progressArgs,
     ...socketArgs,
