@@ -3,7 +3,7 @@
  * here when it is older than the sources, see test/_binary.ts), give every test its own short temp
  * dir and socket path, and wait for conditions with deadlines instead of sleeping.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, ensureFreshBinary } from "./_binary.ts";
 
@@ -119,4 +119,21 @@ export async function startAgent(socket: string, extraArgs: string[] = [], env: 
     },
   };
   return agent;
+}
+
+/**
+ * The processes whose environment holds `entry` (`NAME=value`, a mark a test gave what it started),
+ * with their command lines: what a test left running.
+ */
+export function processesWith(entry: string): { pid: string; cmdline: string }[] {
+  const found: { pid: string; cmdline: string }[] = [];
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(entry)) continue;
+      found.push({ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim() });
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found;
 }

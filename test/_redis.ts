@@ -5,6 +5,7 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { waitFor } from "./_helpers.ts";
 
 export interface RedisServer {
   /** The directory the server and the test share (also a good place for agent sockets). */
@@ -83,15 +84,13 @@ export async function startRedis(
 
 async function launch(args: string[], socket: string, password?: string) {
   const proc = Bun.spawn(args, { stdout: "ignore", stderr: "pipe" });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (await answers(socket, password)) return proc;
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`redis-server did not start: ${await new Response(proc.stderr).text()}`);
-    }
-    await Bun.sleep(20);
-  }
+  const up = await waitFor(
+    "redis-server to answer PING",
+    async () => (await answers(socket, password)) || proc.exitCode !== null,
+  ).catch(() => false);
+  if (up && proc.exitCode === null) return proc;
+  proc.kill("SIGKILL");
+  throw new Error(`redis-server did not start: ${await new Response(proc.stderr).text()}`);
 }
 
 /** Whether a server answers PING on the socket (a raw RESP exchange: no client library involved). */

@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { parse as parseHcl } from "@cdktf/hcl2json";
 import { RELEASE_ROOT } from "../build.ts";
 import pkg from "../package.json" with { type: "json" };
-import { BIN, cleanEnv, startAgent, sync, tempDir, waitFor } from "./_helpers.ts";
+import { BIN, cleanEnv, processesWith, startAgent, sync, tempDir, waitFor } from "./_helpers.ts";
 import { makeRelease, ROOT, requireHostTarget, serveDir } from "./_release-fixture.ts";
 import { closedPort, tcpListener } from "./_servers.ts";
 import { missing } from "./_tools.ts";
@@ -373,27 +373,12 @@ describe("examples/startup.d and examples/demo", () => {
     const [name, value] = mark.split("=") as [string, string];
     const result = await sh(`bash ${join(EXAMPLES, "demo/run.sh")} | head -n 3`, { [name]: value });
     expect(result.stdout.split("\n")[0]).toStartWith("== starting the agent on ");
-    const marked = () =>
-      readdirSync("/proc")
-        .filter((entry) => /^\d+$/.test(entry))
-        .filter((entry) => {
-          try {
-            return readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(mark);
-          } catch {
-            return false;
-          }
-        });
     // The demo's own processes may still be finishing their exit; none may stay. If one does, the
     // failure names it (a full run under heavy load once saw one still there after 10 s).
+    const marked = () => processesWith(mark);
     const left = () =>
       marked()
-        .map((pid) => {
-          try {
-            return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim()}`;
-          } catch {
-            return `${pid}: (gone)`;
-          }
-        })
+        .map(({ pid, cmdline }) => `${pid}: ${cmdline}`)
         .join("; ");
     await waitFor("the demo's processes to exit", () => marked().length === 0, 30_000).catch((error) => {
       throw new Error(`${(error as Error).message}; still running: ${left()}`);

@@ -9,6 +9,7 @@ import { AgentState } from "../src/agent/state.ts";
 import { RedisLog } from "../src/agent/store/redis.ts";
 import { SharedGraph } from "../src/agent/store/shared.ts";
 import { parseStoreUrl } from "../src/agent/store/url.ts";
+import { waitFor } from "./_helpers.ts";
 import { startRedis } from "./_redis.ts";
 import { missing } from "./_tools.ts";
 
@@ -39,15 +40,6 @@ async function copy(url: string, namespace: string, options: { leaseMs?: number;
   });
   await shared.open();
   return { state, shared, id } satisfies Copy;
-}
-
-/** Waits until `check` holds, failing loudly at the deadline. */
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
 }
 
 describe.skipIf(missing("redis-server"))("shared store (redis)", () => {
@@ -120,7 +112,11 @@ describe.skipIf(missing("redis-server"))("shared store (redis)", () => {
     // A stops the way SIGKILL stops it: no goodbye, its lease left to run out.
     await a.shared.close({ leave: false });
     const started = Date.now();
-    await until(() => b.state.read((g) => g.status("db")) === "failed", "db to fail after A's lease expired");
+    await waitFor(
+      "db to fail after A's lease expired",
+      () => b.state.read((g) => g.status("db")) === "failed",
+      5000,
+    );
     expect(Date.now() - started).toBeLessThan(600 + 1000);
     expect(b.state.read((g) => g.reasonOf("db"))).toBe(
       "the agent on host db-host (pid 42) that started it stopped renewing its lease (host gone, killed or cut off)",
@@ -133,7 +129,7 @@ describe.skipIf(missing("redis-server"))("shared store (redis)", () => {
     const a = await copy(redis.url, "t", { timeoutMs: 500 });
     await a.shared.perform([{ t: "want", unit: "app", deps: ["db"] }]);
     await redis.restartEmpty();
-    await until(() => a.shared.health === "reset", "the reset to be noticed");
+    await waitFor("the reset to be noticed", () => a.shared.health === "reset", 5000);
     await expect(a.shared.perform([{ t: "complete", unit: "db" }])).rejects.toThrow(
       /the shared store redis\+unix:\/\/.*\/redis\.sock \(namespace t\) was reset/,
     );
@@ -158,7 +154,11 @@ describe.skipIf(missing("redis-server"))("shared store (redis)", () => {
     } finally {
       redis.signal("SIGCONT");
     }
-    await until(() => a.shared.health === "synced" && b.shared.health === "synced", "both copies to resync");
+    await waitFor(
+      "both copies to resync",
+      () => a.shared.health === "synced" && b.shared.health === "synced",
+      5000,
+    );
     await b.shared.perform([{ t: "complete", unit: "app" }]);
     await a.shared.sync();
     expect(a.state.read((g) => g.status("app"))).toBe("completed");
@@ -180,9 +180,10 @@ describe.skipIf(missing("redis-server"))("shared store (redis)", () => {
     await a.shared.perform([{ t: "started", unit: "db", host: "h", pid: 1 }]);
     await b.shared.perform([{ t: "want", unit: "app", deps: ["db"] }]);
     await a.shared.close({ leave: false });
-    await until(
-      () => b.state.read((g) => g.status("db")) === "failed",
+    await waitFor(
       "the expiry, appended by the limited user",
+      () => b.state.read((g) => g.status("db")) === "failed",
+      5000,
     );
     await b.shared.close();
     // Another namespace is out of its reach.

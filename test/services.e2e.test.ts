@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { background } from "./_background.ts";
-import { BIN, cleanEnv, sync, tempDir, waitFor } from "./_helpers.ts";
+import { BIN, cleanEnv, processesWith, sync, tempDir, waitFor } from "./_helpers.ts";
 import { closedPort } from "./_servers.ts";
 
 /** A scripts directory and a markers directory, and the environment that names them (and a TCP server). */
@@ -79,17 +79,11 @@ async function ended(
  * their command lines: what keeps the agent's output open when it has exited.
  */
 function survivors(marks: string): string {
-  const mark = `MARKS=${marks}`;
-  const found: string[] = [];
-  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(mark)) continue;
-      found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim()}`);
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return found.join("; ") || "none";
+  return (
+    processesWith(`MARKS=${marks}`)
+      .map(({ pid, cmdline }) => `${pid} ${cmdline}`)
+      .join("; ") || "none"
+  );
 }
 
 /** The summary table's RESULT column by unit. */
