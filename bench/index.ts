@@ -18,6 +18,7 @@ import {
   buildFloor,
   buildPingLimit,
   buildRunFloor,
+  buildRunnerLimit,
   buildVariants,
   DIST_BIN,
   type Variant,
@@ -111,6 +112,7 @@ if (only.has("wake")) {
   }
 }
 if (only.has("template")) {
+  const limitRunner = await buildRunnerLimit();
   const agent = await startBenchAgent(DIST_BIN);
   try {
     // 200 ms units show the fixed costs (processes starting at once on the machine, a spawn and a
@@ -120,6 +122,7 @@ if (only.has("template")) {
       await template({
         agent,
         bin: DIST_BIN,
+        limitBin: limitRunner.bin,
         workMs: 200,
         trials: PLAN.templateTrials,
         baselineTrials: PLAN.templateBaselineTrials,
@@ -171,7 +174,9 @@ const MISSED = [
   "are in its section below. The call cost: the `limit` rows of section 1 are a minimal compiled Bun",
   "client sending the same request, without and with unitsync's socket check, so the floor of any",
   "Bun-based client is there to compare with. The script runner: section 3 splits its time over",
-  "the ideal into launch, hand-offs and exit, beside make's. `run` and the want/start/complete",
+  "the ideal into launch, hand-offs and exit, beside make's and beside the `limit` runner's, a",
+  "minimal compiled Bun program spawning the same scripts (bench/limit-runner.ts): what the runtime",
+  "alone costs a runner, so what is left above it is unitsync's own. `run` and the want/start/complete",
   "scripts pay the call cost once (`run`: twice, start and complete) or three times per unit, 30",
   "processes starting at once on the machine's cores.",
 ].join("\n");

@@ -4,18 +4,24 @@
  * once per round, in a rotating order), so that drift in the machine's load hits them alike. For
  * comparing a change to the runner with the build before it; `npm run bench` holds the targets.
  *
- *   nice -n -19 npx bun bench/template-ab.ts [--rounds N] [--work-ms MS] NAME=BINARY...
+ *   nice -n -19 npx bun bench/template-ab.ts [--rounds N] [--work-ms MS] [--limit BIN] NAME=BINARY...
+ *
+ * With --limit, bench/limit-runner.ts compiled (bench/out/limit-runner after `npm run bench`) runs too.
  */
 import { parseArgs } from "node:util";
 import { table } from "./lib/report.ts";
 import { ms, summarize } from "./lib/stats.ts";
 import { workProgram } from "./lib/work.ts";
-import { runTemplate, type Trial } from "./template.ts";
+import { type Runner, runTemplate, type Trial } from "./template.ts";
 import { TEMPLATE_LEVELS } from "./template-dag.ts";
 
 const { values, positionals } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { rounds: { type: "string", default: "12" }, "work-ms": { type: "string", default: "200" } },
+  options: {
+    rounds: { type: "string", default: "12" },
+    "work-ms": { type: "string", default: "200" },
+    limit: { type: "string" },
+  },
   allowPositionals: true,
 });
 const rounds = Number(values.rounds);
@@ -23,22 +29,27 @@ const workMs = Number(values["work-ms"]);
 const binaries = positionals.map((arg) => {
   const at = arg.indexOf("=");
   if (at <= 0) throw new Error(`expected NAME=BINARY, got ${JSON.stringify(arg)}`);
-  return { name: arg.slice(0, at), bin: arg.slice(at + 1) };
+  return { name: arg.slice(0, at), bin: arg.slice(at + 1), kind: "scripts" as Runner };
 });
 if (binaries.length === 0 || !Number.isInteger(rounds) || rounds < 1) {
-  console.error("usage: bun bench/template-ab.ts [--rounds N] [--work-ms MS] NAME=BINARY...");
+  console.error("usage: bun bench/template-ab.ts [--rounds N] [--work-ms MS] [--limit BIN] NAME=BINARY...");
   process.exit(2);
 }
 
 const work = workProgram();
 const ideal = TEMPLATE_LEVELS * workMs;
-const runners = [{ name: "make -j", bin: "" }, ...binaries];
+const runners = [
+  { name: "make -j", bin: "", kind: "make" as Runner },
+  ...(values.limit ? [{ name: "limit", bin: "", kind: "limit" as Runner }] : []),
+  ...binaries,
+];
 const trials = new Map<string, Trial[]>(runners.map((runner) => [runner.name, []]));
 for (let round = 0; round < rounds; round++) {
   const shift = round % runners.length;
   for (const runner of [...runners.slice(shift), ...runners.slice(0, shift)]) {
-    const trial = await runTemplate(runner.bin ? "scripts" : "make", {
+    const trial = await runTemplate(runner.kind, {
       bin: runner.bin,
+      ...(values.limit && { limitBin: values.limit }),
       work,
       workMs,
       prefix: `ab${round}`,

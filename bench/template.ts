@@ -26,6 +26,8 @@ export const SCRIPT_TARGET_MS = 120;
 interface Options {
   agent: BenchAgent;
   bin: string;
+  /** bench/limit-runner.ts compiled: the least a Bun-based runner does (left out when undefined). */
+  limitBin?: string;
   workMs: number;
   /** Rounds of the fast runners; each round runs every one of them once, in a rotating order. */
   trials: number;
@@ -36,14 +38,14 @@ interface Options {
 }
 
 /** The ways of running the template. */
-export type Runner = "make" | "scripts" | "run" | "run-warm" | "script" | "polling" | "marker";
+export type Runner = "make" | "limit" | "scripts" | "run" | "run-warm" | "script" | "polling" | "marker";
 
-const FAST: readonly Runner[] = ["make", "scripts", "run", "run-warm", "script"];
+const FAST: readonly Runner[] = ["make", "limit", "scripts", "run", "run-warm", "script"];
 const SLOW: readonly Runner[] = ["polling", "marker"];
 
 /** Runs the template benchmark. */
 export async function template(options: Options): Promise<SectionResult> {
-  const { agent, bin, workMs, trials, baselineTrials } = options;
+  const { agent, bin, limitBin, workMs, trials, baselineTrials } = options;
   const work = workProgram();
   const ideal = TEMPLATE_LEVELS * workMs;
   const wanted = (runner: Runner) => options.runners === undefined || options.runners.includes(runner);
@@ -55,12 +57,13 @@ export async function template(options: Options): Promise<SectionResult> {
     fast.splice(fast.indexOf("make"), 1);
     skipped.push("GNU make is not installed (`apt-get install make`), so the make -j baseline was skipped.");
   }
+  if (!limitBin && fast.includes("limit")) fast.splice(fast.indexOf("limit"), 1);
   const trialsOf = new Map<Runner, Trial[]>();
   let round = 0;
   const once = async (runner: Runner) => {
     // Unique per trial: the bench agent is shared, and a unit that already completed would not wait.
     const prefix = `w${workMs}t${round++}`;
-    const result = await runTemplate(runner, { agent, bin, work, workMs, prefix });
+    const result = await runTemplate(runner, { agent, bin, limitBin, work, workMs, prefix });
     trialsOf.set(runner, [...(trialsOf.get(runner) ?? []), result]);
   };
   progress(`template (${workMs} ms units): ${trials} rounds of ${fast.join(", ")}`);
@@ -124,6 +127,10 @@ export async function template(options: Options): Promise<SectionResult> {
   const makeBaseline = !hasMake
     ? "make not installed"
     : `make -j:${Number.isFinite(makeOver) ? ` +${ms(makeOver)}` : ""}${stallNote}`;
+  const hasLimit = fast.includes("limit");
+  const limitBaseline = hasLimit
+    ? `; limit (a minimal Bun runner, bench/limit-runner.ts): +${ms(over("limit"))}`
+    : "";
   const pollingBaseline = slow.length
     ? `; polling +${ms(over("polling"))}, marker files +${ms(over("marker"))}`
     : "";
@@ -135,14 +142,16 @@ export async function template(options: Options): Promise<SectionResult> {
           figure: `${title}, \`agent --scripts --exit-when-done\`, time over the ideal ${ms(ideal)}`,
           value: `+${ms(over("scripts"))}`,
           target: `<= make's +${SCRIPTS_OVER_MAKE_MS} ms`,
-          baseline: makeBaseline,
+          baseline: `${makeBaseline}${limitBaseline}`,
           met: Number.isFinite(makeOver) ? over("scripts") <= makeOver + SCRIPTS_OVER_MAKE_MS : undefined,
         },
         {
           figure: `${title}, \`agent --scripts\`: dependency exits -> dependent starts (median step of the critical chain)`,
           value: ms(handoff("scripts")),
           target: `<= ${ms(HANDOFF_TARGET_MS)}`,
-          baseline: hasMake ? `make -j: ${ms(handoff("make"))}` : "make not installed",
+          baseline: `${hasMake ? `make -j: ${ms(handoff("make"))}` : "make not installed"}${
+            hasLimit ? `; limit: ${ms(handoff("limit"))}` : ""
+          }`,
           met: handoff("scripts") <= HANDOFF_TARGET_MS,
         },
       );
@@ -166,12 +175,12 @@ export async function template(options: Options): Promise<SectionResult> {
       });
     }
   } else {
-    const ours = fast.filter((r) => r !== "make");
+    const ours = fast.filter((r) => r !== "make" && r !== "limit");
     headlines.push({
       figure: `${title}, time over the ideal ${ms(ideal)}`,
       value: ours.map((r) => `${shortName(r)} +${ms(over(r))}`).join("; "),
       target: "(no target: the 200 ms template carries the targets)",
-      baseline: `${makeBaseline}${pollingBaseline}`,
+      baseline: `${makeBaseline}${limitBaseline}${pollingBaseline}`,
       met: undefined,
     });
   }
@@ -234,6 +243,8 @@ function describe(runner: Runner): string {
   switch (runner) {
     case "make":
       return "GNU `make -j` (baseline)";
+    case "limit":
+      return "limit: a minimal compiled Bun runner (bench/limit-runner.ts)";
     case "scripts":
       return "unitsync `agent --scripts --exit-when-done`";
     case "run":
@@ -257,6 +268,8 @@ function howItRuns(runner: Runner, workMs: number): string {
   switch (runner) {
     case "make":
       return `\`make -s -j -f Makefile all\`, one target per unit, its prerequisites the unit's dependencies, its recipe the unit's script file (the same files as \`agent --scripts\`, whose first line is \`#!$WORK ${workMs}\`), which make executes directly, without a shell`;
+    case "limit":
+      return "the same 30 files, each spawned by a compiled Bun program as soon as its dependencies have exited, its output piped and read to the end, and nothing else (no socket, graph, headers, logs or summary; the DAG comes as arguments): what the runtime alone costs a runner that must keep the scripts' output";
     case "scripts":
       return `\`"$BIN" agent --scripts DIR --exit-when-done --socket-path "$SOCK"\` over those 30 files, each with \`# unitsync: unit=U\` and \`# unitsync: want=D1,D2\` headers`;
     default:
@@ -308,6 +321,8 @@ export interface Trial {
 export interface TrialContext {
   agent?: BenchAgent;
   bin: string;
+  /** bench/limit-runner.ts compiled, for the "limit" runner. */
+  limitBin?: string;
   work: Work;
   workMs: number;
   prefix: string;
@@ -318,8 +333,8 @@ export async function runTemplate(runner: Runner, context: TrialContext): Promis
   const { bin, work, workMs, prefix } = context;
   const dir = mkdtempSync("/tmp/us-tpl-");
   const log = join(dir, "work.log");
-  // make and `agent --scripts` run on their own (no shared agent), so their units keep plain names.
-  const own = runner === "make" || runner === "scripts";
+  // make, the limit and `agent --scripts` run on their own (no shared agent): plain unit names.
+  const own = runner === "make" || runner === "limit" || runner === "scripts";
   const agent = context.agent as BenchAgent;
   if (!own && !context.agent) throw new Error(`template (${runner}): needs the bench agent`);
   const name = (unit: string) => (own ? unit : `${prefix}.${unit}`);
@@ -339,18 +354,28 @@ export async function runTemplate(runner: Runner, context: TrialContext): Promis
     if (own) {
       const scripts = join(dir, "scripts");
       writeScripts(scripts, work, workMs);
+      const limitArgv = () => {
+        if (!context.limitBin) throw new Error("template (limit): needs bench/limit-runner.ts compiled");
+        return [
+          context.limitBin,
+          scripts,
+          ...TEMPLATE.map((unit) => (unit.deps.length ? `${unit.name}=${unit.deps.join(",")}` : unit.name)),
+        ];
+      };
       argvs = [
         runner === "make"
           ? ["make", "-s", "-j", "--no-print-directory", "-f", writeMakefile(dir, scripts), "all"]
-          : [
-              bin,
-              "agent",
-              "--scripts",
-              scripts,
-              "--exit-when-done",
-              "--socket-path",
-              join(dir, "agent.sock"),
-            ],
+          : runner === "limit"
+            ? limitArgv()
+            : [
+                bin,
+                "agent",
+                "--scripts",
+                scripts,
+                "--exit-when-done",
+                "--socket-path",
+                join(dir, "agent.sock"),
+              ],
       ];
     } else {
       argvs = TEMPLATE.map((unit) => ["sh", "-c", scriptFor(runner, name(unit.name), depsOf(unit), workMs)]);

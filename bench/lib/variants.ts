@@ -52,6 +52,15 @@ export async function buildPingLimit(): Promise<Variant> {
   });
 }
 
+/** Compiles bench/limit-runner.ts, the least a Bun binary can do to run the template (see its header). */
+export async function buildRunnerLimit(): Promise<Variant> {
+  return compile("limit-runner", resolve(ROOT, "bench/limit-runner.ts"), {
+    minify: true,
+    splitting: true,
+    bytecode: true,
+  });
+}
+
 /** Compiles src/main.ts with each of VARIANTS' option sets. */
 export async function buildVariants(): Promise<Variant[]> {
   const built: Variant[] = [];
