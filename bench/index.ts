@@ -15,6 +15,7 @@ import { failFanout } from "./fanout.ts";
 import { startBenchAgent } from "./lib/agent.ts";
 import { type Headline, progress, type SectionResult, table, verdict } from "./lib/report.ts";
 import {
+  buildClientLimit,
   buildFloor,
   buildPingLimit,
   buildRunFloor,
@@ -113,6 +114,7 @@ if (only.has("wake")) {
 }
 if (only.has("template")) {
   const limitRunner = await buildRunnerLimit();
+  const limitClient = await buildClientLimit();
   const agent = await startBenchAgent(DIST_BIN);
   try {
     // 200 ms units show the fixed costs (processes starting at once on the machine, a spawn and a
@@ -123,6 +125,7 @@ if (only.has("template")) {
         agent,
         bin: DIST_BIN,
         limitBin: limitRunner.bin,
+        limitClientBin: limitClient.bin,
         workMs: 200,
         trials: PLAN.templateTrials,
         baselineTrials: PLAN.templateBaselineTrials,
@@ -178,7 +181,9 @@ const MISSED = [
   "minimal compiled Bun program spawning the same scripts (bench/limit-runner.ts): what the runtime",
   "alone costs a runner, so what is left above it is unitsync's own. `run` and the want/start/complete",
   "scripts pay the call cost once (`run`: twice, start and complete) or three times per unit, 30",
-  "processes starting at once on the machine's cores.",
+  "processes starting at once on the machine's cores; their `limit` rows run the same scripts with a",
+  "minimal compiled Bun client (bench/limit-client.ts: one fetch per verb with the socket check, nothing",
+  "else) in place of unitsync's.",
 ].join("\n");
 
 const headlines: Headline[] = results.flatMap((result) => result.headlines);

@@ -28,6 +28,8 @@ interface Options {
   bin: string;
   /** bench/limit-runner.ts compiled: the least a Bun-based runner does (left out when undefined). */
   limitBin?: string;
+  /** bench/limit-client.ts compiled: the least a Bun-based client does (left out when undefined). */
+  limitClientBin?: string;
   workMs: number;
   /** Rounds of the fast runners; each round runs every one of them once, in a rotating order. */
   trials: number;
@@ -38,14 +40,33 @@ interface Options {
 }
 
 /** The ways of running the template. */
-export type Runner = "make" | "limit" | "scripts" | "run" | "run-warm" | "script" | "polling" | "marker";
+export type Runner =
+  | "make"
+  | "limit"
+  | "scripts"
+  | "run"
+  | "limit-run"
+  | "run-warm"
+  | "script"
+  | "limit-script"
+  | "polling"
+  | "marker";
 
-const FAST: readonly Runner[] = ["make", "limit", "scripts", "run", "run-warm", "script"];
+const FAST: readonly Runner[] = [
+  "make",
+  "limit",
+  "scripts",
+  "run",
+  "limit-run",
+  "run-warm",
+  "script",
+  "limit-script",
+];
 const SLOW: readonly Runner[] = ["polling", "marker"];
 
 /** Runs the template benchmark. */
 export async function template(options: Options): Promise<SectionResult> {
-  const { agent, bin, limitBin, workMs, trials, baselineTrials } = options;
+  const { agent, bin, limitBin, limitClientBin, workMs, trials, baselineTrials } = options;
   const work = workProgram();
   const ideal = TEMPLATE_LEVELS * workMs;
   const wanted = (runner: Runner) => options.runners === undefined || options.runners.includes(runner);
@@ -58,12 +79,14 @@ export async function template(options: Options): Promise<SectionResult> {
     skipped.push("GNU make is not installed (`apt-get install make`), so the make -j baseline was skipped.");
   }
   if (!limitBin && fast.includes("limit")) fast.splice(fast.indexOf("limit"), 1);
+  for (const runner of ["limit-run", "limit-script"] as const)
+    if (!limitClientBin && fast.includes(runner)) fast.splice(fast.indexOf(runner), 1);
   const trialsOf = new Map<Runner, Trial[]>();
   let round = 0;
   const once = async (runner: Runner) => {
     // Unique per trial: the bench agent is shared, and a unit that already completed would not wait.
     const prefix = `w${workMs}t${round++}`;
-    const result = await runTemplate(runner, { agent, bin, limitBin, work, workMs, prefix });
+    const result = await runTemplate(runner, { agent, bin, limitBin, limitClientBin, work, workMs, prefix });
     trialsOf.set(runner, [...(trialsOf.get(runner) ?? []), result]);
   };
   progress(`template (${workMs} ms units): ${trials} rounds of ${fast.join(", ")}`);
@@ -131,6 +154,10 @@ export async function template(options: Options): Promise<SectionResult> {
   const limitBaseline = hasLimit
     ? `; limit (a minimal Bun runner, bench/limit-runner.ts): +${ms(over("limit"))}`
     : "";
+  const clientLimit = (runner: Runner) =>
+    fast.includes(runner)
+      ? `; limit (a minimal Bun client, bench/limit-client.ts): +${ms(over(runner))}`
+      : "";
   const pollingBaseline = slow.length
     ? `; polling +${ms(over("polling"))}, marker files +${ms(over("marker"))}`
     : "";
@@ -161,7 +188,7 @@ export async function template(options: Options): Promise<SectionResult> {
         figure: `${title}, 30 \`exp sync run\` processes, time over the ideal`,
         value: `+${ms(over("run"))}`,
         target: `<= +${ms(RUN_TARGET_MS)}`,
-        baseline: `${makeBaseline}${pollingBaseline}`,
+        baseline: `${makeBaseline}${clientLimit("limit-run")}${pollingBaseline}`,
         met: over("run") <= RUN_TARGET_MS,
       });
     }
@@ -170,12 +197,12 @@ export async function template(options: Options): Promise<SectionResult> {
         figure: `${title}, 30 want/start/complete scripts (the Coder way), time over the ideal`,
         value: `+${ms(over("script"))}`,
         target: `<= +${ms(SCRIPT_TARGET_MS)}`,
-        baseline: `${makeBaseline}${pollingBaseline}`,
+        baseline: `${makeBaseline}${clientLimit("limit-script")}${pollingBaseline}`,
         met: over("script") <= SCRIPT_TARGET_MS,
       });
     }
   } else {
-    const ours = fast.filter((r) => r !== "make" && r !== "limit");
+    const ours = fast.filter((r) => r !== "make" && !r.startsWith("limit"));
     headlines.push({
       figure: `${title}, time over the ideal ${ms(ideal)}`,
       value: ours.map((r) => `${shortName(r)} +${ms(over(r))}`).join("; "),
@@ -249,10 +276,14 @@ function describe(runner: Runner): string {
       return "unitsync `agent --scripts --exit-when-done`";
     case "run":
       return "unitsync `run`";
+    case "limit-run":
+      return "limit: `run` by a minimal compiled Bun client (bench/limit-client.ts)";
     case "run-warm":
       return "unitsync `run`, clients already waiting (launch excluded)";
     case "script":
       return "unitsync want/start/complete script";
+    case "limit-script":
+      return "limit: want/start/complete by a minimal compiled Bun client (bench/limit-client.ts)";
     case "polling":
       return "polling client (1 s)";
     case "marker":
@@ -282,6 +313,7 @@ function scriptFor(runner: Runner, unit: string, deps: readonly string[], workMs
   const work = `"$WORK" ${workMs} ${unit}`;
   const sync = `"$BIN" exp sync`;
   const sock = '--socket-path "$SOCK"';
+  const limit = `"$LIMIT" "$SOCK"`;
   const want = deps.length > 0 ? `${sync} want ${unit} ${deps.join(" ")} ${sock} >/dev/null && ` : "";
   switch (runner) {
     case "run":
@@ -289,6 +321,12 @@ function scriptFor(runner: Runner, unit: string, deps: readonly string[], workMs
       return `exec ${sync} run ${unit} ${deps.map((d) => `--want ${d} `).join("")}${sock} -- ${work}`;
     case "script":
       return `${want}${sync} start ${unit} ${sock} >/dev/null && ${work} && ${sync} complete ${unit} ${sock} >/dev/null`;
+    case "limit-run":
+      return `exec ${limit} run ${unit} ${deps.join(" ")} -- ${work}`;
+    case "limit-script": {
+      const limitWant = deps.length > 0 ? `${limit} want ${unit} ${deps.join(" ")} && ` : "";
+      return `${limitWant}${limit} start ${unit} && ${work} && ${limit} complete ${unit}`;
+    }
     case "polling":
       return (
         `${want}until ${sync} status ${unit} -o json ${sock} | grep -q '"is_ready": true'; do sleep 1; done && ` +
@@ -323,6 +361,8 @@ export interface TrialContext {
   bin: string;
   /** bench/limit-runner.ts compiled, for the "limit" runner. */
   limitBin?: string;
+  /** bench/limit-client.ts compiled, for the "limit-run" and "limit-script" runners. */
+  limitClientBin?: string;
   work: Work;
   workMs: number;
   prefix: string;
@@ -341,6 +381,7 @@ export async function runTemplate(runner: Runner, context: TrialContext): Promis
   const env = benchEnv({
     BIN: bin,
     SOCK: context.agent?.socket ?? "",
+    LIMIT: context.limitClientBin ?? "",
     DIR: dir,
     WORK: work.path,
     WORK_LOG: log,

@@ -61,6 +61,15 @@ export async function buildRunnerLimit(): Promise<Variant> {
   });
 }
 
+/** Compiles bench/limit-client.ts, the least a Bun binary does for want, start, complete and run (see its header). */
+export async function buildClientLimit(): Promise<Variant> {
+  return compile("limit-client", resolve(ROOT, "bench/limit-client.ts"), {
+    minify: true,
+    splitting: true,
+    bytecode: true,
+  });
+}
+
 /** Compiles src/main.ts with each of VARIANTS' option sets. */
 export async function buildVariants(): Promise<Variant[]> {
   const built: Variant[] = [];
