@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
+  headerBody,
   parseHeader,
   planScripts,
   type ScriptSource,
@@ -8,6 +9,45 @@ import {
 import { LineSplitter } from "../src/agent/scripts/output.ts";
 
 const source = (fileName: string, head: string): ScriptSource => ({ path: `/d/${fileName}`, fileName, head });
+
+describe("headerBody", () => {
+  test("reads a header line exactly as /^#\\s*unitsync\\s*:(.*)$/ did, on random lines", () => {
+    const model = (line: string) => /^#\s*unitsync\s*:(.*)$/.exec(line)?.[1];
+    // Lines built like header lines, each part sometimes off: the spaces (every kind \s matches,
+    // and some it does not), the word, the colon, and a body with or without line terminators.
+    const spaces = ["", " ", "\t", "\r", "\u2028", "\u00a0", "\u3000", "\ufeff", "x", "\u200b"];
+    const words = ["unitsync", "unitsync", "unitsync", "unitsyn", "Unitsync", ""];
+    const bodies = ["", " want=a", "want=a,b ", "\r", "a\rb", "\u2028", "x\u2029", "\u0085", " : "];
+    let seed = 7;
+    const random = (n: number) => {
+      // xorshift32: small, and every bit of it varies
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const pick = (list: readonly string[]) => list[random(list.length)] as string;
+    let headers = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const line = [
+        random(8) === 0 ? " #" : "#",
+        pick(spaces) + pick(spaces),
+        pick(words),
+        pick(spaces) + pick(spaces),
+        random(8) === 0 ? ";" : ":",
+        pick(bodies) + pick(bodies),
+      ].join("");
+      const body = model(line);
+      if (body !== undefined) headers++;
+      expect({ line, body: headerBody(line) }).toEqual({ line, body });
+    }
+    // Both kinds of line were tried, many times each.
+    expect(headers).toBeGreaterThan(500);
+    expect(headers).toBeLessThan(19_000);
+    expect(headerBody("#  unitsync :want=a")).toBe("want=a");
+    expect(headerBody("# unitsync: want=a\rb")).toBeUndefined();
+  });
+});
 
 describe("parseHeader", () => {
   test("reads unit and want lines from the leading comment block, after the #! line", () => {

@@ -144,11 +144,12 @@ export function parseHeader(text: string): ParsedHeader {
   const service: ServiceLines = {};
   let inBlock = true;
   for (let index = 0; index < lines.length; index++) {
-    const line = (lines[index] as string).replace(/\r$/, "");
+    const raw = lines[index] as string;
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     const number = index + 1;
     if (inBlock && !(line.trim() === "" || line.startsWith("#"))) inBlock = false;
-    const match = HEADER_LINE.exec(line);
-    if (!match) continue;
+    const body = headerBody(line);
+    if (body === undefined) continue;
     service.line = number;
     if (!inBlock) {
       warnings.push({
@@ -157,7 +158,7 @@ export function parseHeader(text: string): ParsedHeader {
       });
       continue;
     }
-    const problem = applyLine(header, (match[1] as string).trim(), service);
+    const problem = applyLine(header, body.trim(), service);
     if (problem) errors.push({ line: number, message: problem });
   }
   const problem = finishService(header, service);
@@ -241,9 +242,33 @@ export function planScripts(
   return { scripts: errors.length > 0 ? [] : scripts, errors, warnings };
 }
 
+/**
+ * What follows `# unitsync:` on a header line (`#`, optional spaces, `unitsync`, optional spaces,
+ * `:`), or undefined on any other line: /^#\s*unitsync\s*:(.*)$/ read with string operations.
+ * A one-shot `agent --scripts` reads every script's header before its first script starts, and
+ * the first regular expression a process runs costs it ~0.7 ms (JavaScriptCore sets up its JIT
+ * for it; docs/benchmarks.md).
+ */
+export function headerBody(line: string): string | undefined {
+  if (line[0] !== "#") return undefined;
+  let at = skipSpaces(line, 1);
+  if (!line.startsWith("unitsync", at)) return undefined;
+  at = skipSpaces(line, at + "unitsync".length);
+  if (line[at] !== ":") return undefined;
+  const body = line.slice(at + 1);
+  // `.` matches no line terminator: with one inside (a lone \r, U+2028, U+2029) it is no header line.
+  for (const terminator of ["\r", "\u2028", "\u2029"]) if (body.includes(terminator)) return undefined;
+  return body;
+}
+
 // --- internal ---
 
-const HEADER_LINE = /^#\s*unitsync\s*:(.*)$/;
+/** The index of the first character at or after `at` that `\s` does not match. */
+function skipSpaces(text: string, at: number): number {
+  // trim() removes exactly what \s matches: white space and line terminators.
+  while (at < text.length && (text[at] as string).trim() === "") at++;
+  return at;
+}
 
 /** The service keys seen so far, kept raw until the whole header is read. */
 interface ServiceLines {
