@@ -3,7 +3,7 @@
  * accepted forms and the refusals, and the string scan held to the regular expression it replaced.
  */
 import { describe, expect, test } from "bun:test";
-import { MAX_DURATION_MS, parseDuration } from "../src/lib/duration.ts";
+import { formatDuration, MAX_DURATION_MS, parseDuration } from "../src/lib/duration.ts";
 import { UnitsyncError } from "../src/lib/errors.ts";
 
 /** The first implementation: one sticky regular expression per `<number><unit>`. */
@@ -115,5 +115,23 @@ describe("parseDuration", () => {
       for (let k = random(7); k >= 0; k--) text += pieces[random(pieces.length)];
       expect({ text, ms: parsed(text) }).toEqual({ text, ms: modelParse(text) });
     }
+  });
+});
+
+describe("formatDuration", () => {
+  test("prints milliseconds as Go prints a duration, trimmed as the first implementation trimmed them", () => {
+    // The seconds branch (1 s to under a minute) is the one that trimmed with a regular expression.
+    const model = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1).replace(/\.?0+$/, "")}s`;
+    expect(formatDuration(840)).toBe("840ms");
+    expect(formatDuration(1250)).toBe("1.25s");
+    expect(formatDuration(1500)).toBe("1.5s");
+    expect(formatDuration(2000)).toBe("2s");
+    expect(formatDuration(10_000)).toBe("10s");
+    expect(formatDuration(59_990)).toBe("60s");
+    expect(formatDuration(90_000)).toBe("1m30s");
+    for (let ms = 1000; ms < 60_000; ms += 7)
+      expect({ ms, text: formatDuration(ms) }).toEqual({ ms, text: model(ms) });
+    for (const ms of [1000.4, 1004.9, 1005, 9995, 9999.9, 10_049, 10_050, 59_949])
+      expect(formatDuration(ms)).toBe(model(ms));
   });
 });

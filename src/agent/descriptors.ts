@@ -64,7 +64,8 @@ function softLimit(): number | undefined {
     const line = readFileSync("/proc/self/limits", "utf8")
       .split("\n")
       .find((l) => l.startsWith("Max open files"));
-    const soft = Number(line?.split(/\s{2,}/)[1]);
+    // "Max open files            1024                 4096                 files": the first number.
+    const soft = Number(line?.slice("Max open files".length).trim().split(" ")[0]);
     return Number.isFinite(soft) && soft > 0 ? soft : undefined;
   } catch {
     return undefined;

@@ -69,6 +69,14 @@ function readPart(text: string, pos: number): { ns: number; end: number } | unde
   return { ns: Number(text.slice(pos, end)) * perUnit, end: end + (unit as string).length };
 }
 
+/** "1.50" as "1.5", "2.00" as "2": what /\.?0+$/ removed, without a regular expression (see readPart). */
+function withoutTrailingZeros(decimal: string): string {
+  let end = decimal.length;
+  while (end > 0 && decimal[end - 1] === "0") end--;
+  if (end < decimal.length && decimal[end - 1] === ".") end--;
+  return decimal.slice(0, end);
+}
+
 function skipDigits(text: string, pos: number): number {
   while (pos < text.length && text.charCodeAt(pos) >= 48 && text.charCodeAt(pos) <= 57) pos++;
   return pos;
@@ -77,7 +85,7 @@ function skipDigits(text: string, pos: number): number {
 /** Formats milliseconds the way Go prints a time.Duration, trimmed for humans (`1m30s`, `250ms`). */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1).replace(/\.?0+$/, "")}s`;
+  if (ms < 60_000) return `${withoutTrailingZeros((ms / 1000).toFixed(ms < 10_000 ? 2 : 1))}s`;
   const totalSeconds = Math.round(ms / 1000);
   const h = Math.floor(totalSeconds / 3600);
   const m = Math.floor((totalSeconds % 3600) / 60);

@@ -680,7 +680,10 @@ function directlyExecutable(path: string): boolean {
     }
     const text = head.subarray(0, length).toString("latin1");
     if (!text.startsWith("#!")) return true;
-    const interpreter = text.slice(2).split("\n")[0]?.trim().split(/[ \t]/)[0] ?? "";
+    // The interpreter: the first word of the #! line (up to a space or a tab).
+    const line = (text.slice(2).split("\n")[0] ?? "").trim();
+    const space = [line.indexOf(" "), line.indexOf("\t")].filter((at) => at !== -1);
+    const interpreter = space.length > 0 ? line.slice(0, Math.min(...space)) : line;
     accessSync(interpreter, constants.X_OK);
     return true;
   } catch {
