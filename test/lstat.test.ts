@@ -4,9 +4,18 @@
  * buffer would let the wrong socket be trusted or the right one refused.
  */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
-import { lstatInfo, statInfo, statxInfo } from "../src/lib/lstat.ts";
+import { fdInfo, lstatInfo, statInfo, statxInfo } from "../src/lib/lstat.ts";
 import { tempDir } from "./_helpers.ts";
 
 /** What node:fs says of `path`, in lstat.ts's terms. */
@@ -62,5 +71,29 @@ describe("lstatInfo", () => {
     symlinkSync(file, link);
     expect(await statInfo(link)).toEqual(expected(file));
     expect(await statInfo(join(dir.path, "missing"))).toBeUndefined();
+  });
+});
+
+describe("fdInfo", () => {
+  test("sees an open file, a pipe and a character device as fstat does; a closed descriptor is undefined", async () => {
+    using dir = tempDir();
+    const file = join(dir.path, "file");
+    writeFileSync(file, "x");
+    chmodSync(file, 0o640);
+    // A named pipe stands for a piped stderr (a build log); opened for reading and writing, it does not block.
+    const fifo = join(dir.path, "fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const fds = [openSync(file, "r"), openSync("/dev/null", "r"), openSync(fifo, "r+")];
+    try {
+      for (const fd of fds) {
+        const { mode, uid, gid } = fstatSync(fd);
+        expect({ fd, info: await fdInfo(fd) }).toEqual({ fd, info: { mode, uid, gid } });
+      }
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+    const closed = openSync(file, "r");
+    closeSync(closed);
+    expect(await fdInfo(closed)).toBeUndefined();
   });
 });

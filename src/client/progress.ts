@@ -1,3 +1,5 @@
+import { FileType, isType } from "../lib/file-info.ts";
+import { fdInfo } from "../lib/lstat.ts";
 import { printLine } from "../lib/stderr.ts";
 import type { StatusResponse } from "../protocol/responses.ts";
 
@@ -41,7 +43,7 @@ export class ProgressLine {
     this.#unmet = unmet;
     this.#stream = stream;
     // unref: the line never keeps the process alive by itself.
-    this.#timer = setTimeout(() => this.#begin(), stream ? 0 : FIRST_DRAW_MS);
+    this.#timer = setTimeout(() => void this.#begin(), stream ? 0 : FIRST_DRAW_MS);
     this.#timer.unref();
   }
 
@@ -71,9 +73,17 @@ export class ProgressLine {
 
   // --- internal ---
 
-  #begin(): void {
+  async #begin(): Promise<void> {
     if (this.#stopped) return;
-    this.#stream ??= process.stderr;
+    if (!this.#stream) {
+      const terminal = await stderrIsTerminal();
+      if (this.#stopped) return;
+      if (!terminal) {
+        this.#stopped = true;
+        return;
+      }
+      this.#stream = process.stderr;
+    }
     if (!this.#stream.isTTY) {
       this.#stopped = true;
       return;
@@ -169,9 +179,8 @@ export class ProgressLog {
   // --- internal ---
 
   async #tick(): Promise<void> {
-    // On a terminal the live line says it already. (isatty, not process.stderr: building Node's
-    // stream costs every waiting client CPU, docs/benchmarks.md "Touching process.stdout".)
-    const tty = this.stream ? this.stream.isTTY : (await import("node:tty")).isatty(2);
+    // On a terminal the live line says it already.
+    const tty = this.stream ? this.stream.isTTY : await stderrIsTerminal();
     if (tty) return this.stop();
     const unmet = this.#unmet;
     const why = await this.#why(unmet).catch(() => undefined);
@@ -236,4 +245,16 @@ export function blockerState(
   if (blocker.status === "failed") return `failed${since}${blocker.reason ? `: ${blocker.reason}` : ""}`;
   if (blocker.status === "started") return `started${since}`;
   return blocker.status;
+}
+
+/**
+ * Whether stderr is a terminal, asked without building `process.stderr` or loading node:tty (each
+ * costs a Bun process several ms of CPU, docs/benchmarks.md "Touching process.stdout"): only a
+ * character device can be one, which one fstat tells; a character device (a terminal, /dev/null)
+ * then asks isatty.
+ */
+async function stderrIsTerminal(): Promise<boolean> {
+  const info = await fdInfo(2);
+  if (!info || !isType(info, FileType.char)) return false;
+  return (await import("node:tty")).isatty(2);
 }

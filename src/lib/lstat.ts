@@ -19,12 +19,34 @@ export function statInfo(path: string): Promise<FileInfo | undefined> {
   return nodeStat(path, "stat");
 }
 
+/**
+ * The open file `fd` (fstat), or undefined when it cannot be looked at (closed). What a client asks
+ * to tell a terminal from a pipe or a file without building `process.stderr` (docs/benchmarks.md).
+ */
+export async function fdInfo(fd: number): Promise<FileInfo | undefined> {
+  const info = statx(fd, "", AT_EMPTY_PATH);
+  if (info) return info;
+  try {
+    const { mode, uid, gid } = await Bun.file(fd).stat();
+    return { mode, uid, gid };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The statx(2) path alone: undefined where it cannot answer (lstatInfo then asks node:fs). Exported for its test. */
+export function statxInfo(path: string): FileInfo | undefined {
+  return statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);
+}
+
 // --- internal ---
 
 /** statx(2) numbers: the syscall on each Linux architecture Bun runs on, and its flags. */
 const SYS_STATX: Partial<Record<string, number>> = { x64: 332, arm64: 291 };
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
+/** With an empty path, statx looks at `dirfd` itself, as fstat(2) does. */
+const AT_EMPTY_PATH = 0x1000;
 /** STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID: all the answer must hold. */
 const WANTED = 0x1 | 0x2 | 0x8 | 0x10;
 /** struct statx: stx_mask at 0, stx_uid at 20, stx_gid at 24, stx_mode at 28; 256 bytes in all. */
@@ -34,16 +56,14 @@ type Syscall = (...args: unknown[]) => number | bigint;
 /** libc's syscall(3) once loaded, null where it cannot be (then node:fs answers every call). */
 let syscall: Syscall | null | undefined;
 
-/** The statx(2) path alone: undefined where it cannot answer (lstatInfo then asks node:fs). Exported for its test. */
-export function statxInfo(path: string): FileInfo | undefined {
+function statx(dirfd: number, path: string, flags: number): FileInfo | undefined {
   const number = process.platform === "linux" ? SYS_STATX[process.arch] : undefined;
   if (number === undefined || path.includes("\0")) return undefined;
   syscall ??= loadSyscall();
   if (!syscall) return undefined;
   const buffer = new Uint8Array(STATX_SIZE);
   const name = Buffer.from(`${path}\0`);
-  if (Number(syscall(number, AT_FDCWD, ptr(name), AT_SYMLINK_NOFOLLOW, WANTED, ptr(buffer))) !== 0)
-    return undefined; // errno is not read: node:fs says what went wrong
+  if (Number(syscall(number, dirfd, ptr(name), flags, WANTED, ptr(buffer))) !== 0) return undefined; // errno is not read: node:fs says what went wrong
   const view = new DataView(buffer.buffer);
   if ((view.getUint32(0, true) & WANTED) !== WANTED) return undefined;
   return { mode: view.getUint16(28, true), uid: view.getUint32(20, true), gid: view.getUint32(24, true) };
