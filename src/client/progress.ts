@@ -1,6 +1,5 @@
-import { FileType, isType } from "../lib/file-info.ts";
-import { fdInfo } from "../lib/lstat.ts";
 import { printLine } from "../lib/stderr.ts";
+import { isTerminal } from "../lib/terminal.ts";
 import type { StatusResponse } from "../protocol/responses.ts";
 
 /** How often the elapsed time on the live line is redrawn. */
@@ -76,7 +75,7 @@ export class ProgressLine {
   async #begin(): Promise<void> {
     if (this.#stopped) return;
     if (!this.#stream) {
-      const terminal = await stderrIsTerminal();
+      const terminal = await isTerminal(2);
       if (this.#stopped) return;
       if (!terminal) {
         this.#stopped = true;
@@ -180,7 +179,7 @@ export class ProgressLog {
 
   async #tick(): Promise<void> {
     // On a terminal the live line says it already.
-    const tty = this.stream ? this.stream.isTTY : await stderrIsTerminal();
+    const tty = this.stream ? this.stream.isTTY : await isTerminal(2);
     if (tty) return this.stop();
     const unmet = this.#unmet;
     const why = await this.#why(unmet).catch(() => undefined);
@@ -245,16 +244,4 @@ export function blockerState(
   if (blocker.status === "failed") return `failed${since}${blocker.reason ? `: ${blocker.reason}` : ""}`;
   if (blocker.status === "started") return `started${since}`;
   return blocker.status;
-}
-
-/**
- * Whether stderr is a terminal, asked without building `process.stderr` or loading node:tty (each
- * costs a Bun process several ms of CPU, docs/benchmarks.md "Touching process.stdout"): only a
- * character device can be one, which one fstat tells; a character device (a terminal, /dev/null)
- * then asks isatty.
- */
-async function stderrIsTerminal(): Promise<boolean> {
-  const info = await fdInfo(2);
-  if (!info || !isType(info, FileType.char)) return false;
-  return (await import("node:tty")).isatty(2);
 }

@@ -4,6 +4,7 @@ import { formatDuration } from "../../lib/duration.ts";
 import { UnitsyncError } from "../../lib/errors.ts";
 import { oneLine } from "../../lib/one-line.ts";
 import { type Column, checkColumns, renderTable } from "../../lib/table.ts";
+import { isTerminal } from "../../lib/terminal.ts";
 import type { StatusResponse } from "../../protocol/responses.ts";
 import { socketArgs, tableArgs, unitArg } from "../_args.ts";
 import { checkNames, clientFor } from "../_client.ts";
@@ -45,7 +46,7 @@ export default defineCommand({
         : renderTable(columns, status.dependencies, args.column, { coder: true }),
     );
     // Scripts and golden comparisons parse Coder's lines: ours only where a person reads them.
-    if (args.details ?? process.stdout.isTTY === true) lines.push(...detailLines(status, Date.now()));
+    if (args.details ?? (await isTerminal(1))) lines.push(...detailLines(status, Date.now()));
     console.log(lines.join("\n"));
   },
 });
