@@ -1,4 +1,5 @@
 import { fstatSync } from "node:fs";
+import { bindingIsatty } from "../lib/terminal.ts";
 import { describeEvent } from "../protocol/event-text.ts";
 import type { Event } from "../protocol/schemas.ts";
 
@@ -93,7 +94,8 @@ let terminal: boolean | undefined;
 /**
  * Whether stderr is a terminal. Only a character device can be one: a pipe, a file or a socket is
  * told apart with one fstat, without node:tty, whose module loads Node's streams (about 5 ms before
- * a one-shot agent's first script, issue 13). A character device (a terminal, /dev/null) asks it.
+ * a one-shot agent's first script, issue 13). A character device (a terminal, /dev/null: an agent
+ * whose output is thrown away) asks the runtime's tty binding, and node:tty only where there is none.
  */
 function stderrIsTerminal(): boolean {
   if (terminal === undefined) {
@@ -103,7 +105,7 @@ function stderrIsTerminal(): boolean {
     } catch {
       // No stderr at all (closed): not a terminal.
     }
-    terminal = device && (require("node:tty") as typeof import("node:tty")).isatty(2);
+    terminal = device && (bindingIsatty(2) ?? (require("node:tty") as typeof import("node:tty")).isatty(2));
   }
   return terminal;
 }
