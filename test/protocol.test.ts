@@ -6,8 +6,13 @@
  */
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
-import { PingResponseSchema, StatusResponseSchema } from "../src/protocol/responses.ts";
-import { ERROR_CODES, parseWith, WaitLineSchema } from "../src/protocol/wire.ts";
+import {
+  OkResponseSchema,
+  PingResponseSchema,
+  StatusResponseSchema,
+  WantResponseSchema,
+} from "../src/protocol/responses.ts";
+import { ERROR_CODES, parseWith, quickCheckOf, WaitLineSchema } from "../src/protocol/wire.ts";
 
 const error = v.strictObject({
   code: v.picklist(ERROR_CODES),
@@ -94,4 +99,116 @@ describe("deferred answers", () => {
     expect(parseWith(StatusResponseSchema, { ...status, kind: "target" })).toMatchObject({ ok: true });
     expect(parseWith(StatusResponseSchema, { ...status, kind: "nope" })).toMatchObject({ ok: false });
   });
+});
+
+describe("quick checks", () => {
+  // Each check must say yes to exactly what its schema accepts (an "error" line aside: it leaves
+  // those to valibot), on answers shaped like the real ones and broken in every way at random.
+  const valid: [string, v.GenericSchema, unknown[]][] = [
+    [
+      "ping",
+      PingResponseSchema,
+      [
+        { agent: "unitsync", version: "0.1.0", pid: 12, waiters: 0 },
+        {
+          agent: "unitsync",
+          version: "0.1.0",
+          pid: 12,
+          waiters: 3,
+          store: { url: "redis://h:6379/0", health: "synced" },
+        },
+      ],
+    ],
+    [
+      "want",
+      WantResponseSchema,
+      [
+        { unit: "a", depends_on: ["b", "c"] },
+        { unit: "a", depends_on: [], required_status: "started" },
+      ],
+    ],
+    ["ok", OkResponseSchema, [{ unit: "a", status: "completed" }]],
+    ["wait line", WaitLineSchema, lines],
+  ];
+  const pool: unknown[] = [
+    "",
+    "x",
+    "unitsync",
+    "synced",
+    "started",
+    "completed",
+    "waiting",
+    "error",
+    0,
+    1.5,
+    -3,
+    true,
+    false,
+    null,
+    [],
+    ["a"],
+    ["a", 1],
+    {},
+    { url: "u" },
+  ];
+  let seed = 3;
+  const random = (n: number) => {
+    // xorshift32: small, and every bit of it varies
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const keysOf = [
+    "agent",
+    "version",
+    "pid",
+    "waiters",
+    "store",
+    "unit",
+    "depends_on",
+    "required_status",
+    "status",
+    "type",
+    "unmet",
+    "dependencies",
+    "waited",
+    "units",
+    "url",
+    "health",
+    "extra",
+  ];
+  const mutate = (value: unknown, depth = 0): unknown => {
+    if (typeof value !== "object" || value === null || Array.isArray(value) || random(4) === 0)
+      return random(3) === 0 ? pool[random(pool.length)] : value;
+    const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    const keys = Object.keys(copy);
+    const which = random(4);
+    const key = keys[random(keys.length)] as string;
+    if (which === 0) delete copy[key];
+    else if (which === 1) copy[keysOf[random(keysOf.length)] as string] = pool[random(pool.length)];
+    else if (which === 2) copy[key] = pool[random(pool.length)];
+    else if (depth < 2) copy[key] = mutate(copy[key], depth + 1);
+    return copy;
+  };
+
+  for (const [name, schema, answers] of valid) {
+    test(`${name}: the check and the schema agree`, () => {
+      const check = quickCheckOf(schema);
+      expect(check).toBeDefined();
+      let accepted = 0;
+      for (let i = 0; i < 5_000; i++) {
+        let answer = answers[random(answers.length)];
+        for (let k = random(4); k > 0; k--) answer = mutate(answer);
+        const quick = (check as (input: unknown) => boolean)(answer);
+        const full = v.safeParse(schema, answer).success;
+        const isError = (answer as { type?: unknown } | null)?.type === "error";
+        if (quick) accepted++;
+        expect({ answer, quick }).toEqual({ answer, quick: isError ? false : full });
+      }
+      // Both verdicts were reached many times.
+      expect(accepted).toBeGreaterThan(200);
+      expect(accepted).toBeLessThan(4_800);
+    });
+  }
 });

@@ -1,36 +1,63 @@
 import * as v from "valibot";
-import { deferred } from "./wire.ts";
+import { deferred, isObjectOf, isStrings, withQuickCheck } from "./wire.ts";
 
 /**
  * The JSON answers of the agent's plain (non-streaming) endpoints. Each is built on first use
  * (`deferred`, wire.ts); the parts several share are functions.
  */
 
-export const PingResponseSchema = deferred(() =>
-  v.strictObject({
-    agent: v.literal("unitsync"),
-    version: v.string(),
-    pid: v.number(),
-    /** Clients blocked in `start` or `wait` right now. */
-    waiters: v.number(),
-    /** With `agent --store`: where the shared store is (never its credentials) and how the agent stands with it. */
-    store: v.optional(
-      v.strictObject({ url: v.string(), health: v.picklist(["synced", "unreachable", "reset"]) }),
-    ),
-  }),
+const STORE_HEALTH = ["synced", "unreachable", "reset"] as const;
+
+export const PingResponseSchema = withQuickCheck(
+  deferred(() =>
+    v.strictObject({
+      agent: v.literal("unitsync"),
+      version: v.string(),
+      pid: v.number(),
+      /** Clients blocked in `start` or `wait` right now. */
+      waiters: v.number(),
+      /** With `agent --store`: where the shared store is (never its credentials) and how the agent stands with it. */
+      store: v.optional(v.strictObject({ url: v.string(), health: v.picklist(STORE_HEALTH) })),
+    }),
+  ),
+  (answer) =>
+    isObjectOf(answer, ["agent", "version", "pid", "waiters", "store"]) &&
+    answer.agent === "unitsync" &&
+    typeof answer.version === "string" &&
+    isNumber(answer.pid) &&
+    isNumber(answer.waiters) &&
+    (answer.store === undefined ||
+      (isObjectOf(answer.store, ["url", "health"]) &&
+        typeof answer.store.url === "string" &&
+        (STORE_HEALTH as readonly unknown[]).includes(answer.store.health))),
 );
 export type PingResponse = v.InferOutput<typeof PingResponseSchema>;
 
-export const WantResponseSchema = deferred(() =>
-  v.strictObject({
-    unit: v.string(),
-    depends_on: v.array(v.string()),
-    required_status: v.optional(v.picklist(["completed", "started"])),
-  }),
+export const WantResponseSchema = withQuickCheck(
+  deferred(() =>
+    v.strictObject({
+      unit: v.string(),
+      depends_on: v.array(v.string()),
+      required_status: v.optional(v.picklist(["completed", "started"])),
+    }),
+  ),
+  (answer) =>
+    isObjectOf(answer, ["unit", "depends_on", "required_status"]) &&
+    typeof answer.unit === "string" &&
+    isStrings(answer.depends_on) &&
+    (answer.required_status === undefined ||
+      answer.required_status === "completed" ||
+      answer.required_status === "started"),
 );
 export type WantResponse = v.InferOutput<typeof WantResponseSchema>;
 
-export const OkResponseSchema = deferred(() => v.strictObject({ unit: v.string(), status: v.string() }));
+export const OkResponseSchema = withQuickCheck(
+  deferred(() => v.strictObject({ unit: v.string(), status: v.string() })),
+  (answer) =>
+    isObjectOf(answer, ["unit", "status"]) &&
+    typeof answer.unit === "string" &&
+    typeof answer.status === "string",
+);
 export type OkResponse = v.InferOutput<typeof OkResponseSchema>;
 
 export const statusNameSchema = () =>
@@ -99,3 +126,8 @@ export const TargetResponseSchema = deferred(() =>
   v.strictObject({ unit: v.string(), members: v.array(v.string()), status: statusNameSchema() }),
 );
 export type TargetResponse = v.InferOutput<typeof TargetResponseSchema>;
+
+/** What valibot's number() accepts: a number, NaN not. */
+function isNumber(value: unknown): value is number {
+  return typeof value === "number" && !Number.isNaN(value);
+}

@@ -10,6 +10,8 @@ import * as v from "valibot";
 
 /** Every path is under this prefix; a breaking change gets a new one. */
 export const API_PREFIX = "/v1";
+
+const quickChecks = new WeakMap<v.GenericSchema, (input: unknown) => boolean>();
 /** Request bodies larger than this are refused with 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
 /** Most dependencies one request may declare. */
@@ -104,16 +106,32 @@ let wholeVariant: v.GenericSchema<unknown, WaitLine> | undefined;
  * A line of a `start` or `wait` stream: parsed with its own kind's schema, which is what a variant
  * on `type` does; a line of no known kind gets the whole variant, for the variant's own message.
  */
-export const WaitLineSchema = v.lazy((input: unknown): v.GenericSchema<unknown, WaitLine> => {
-  const type = (input as { type?: unknown } | null | undefined)?.type;
-  if (typeof type === "string" && Object.hasOwn(waitLineKinds, type)) {
-    const kind = type as WaitLineKind;
-    builtKinds[kind] ??= waitLineKinds[kind]();
-    return builtKinds[kind];
-  }
-  wholeVariant ??= waitLineVariant() as v.GenericSchema<unknown, WaitLine>;
-  return wholeVariant;
-});
+export const WaitLineSchema = withQuickCheck(
+  v.lazy((input: unknown): v.GenericSchema<unknown, WaitLine> => {
+    const type = (input as { type?: unknown } | null | undefined)?.type;
+    if (typeof type === "string" && Object.hasOwn(waitLineKinds, type)) {
+      const kind = type as WaitLineKind;
+      builtKinds[kind] ??= waitLineKinds[kind]();
+      return builtKinds[kind];
+    }
+    wholeVariant ??= waitLineVariant() as v.GenericSchema<unknown, WaitLine>;
+    return wholeVariant;
+  }),
+  (line) => {
+    // The lines of a wait that goes well; an "error" line (or anything else) goes to valibot.
+    const type = (line as { type?: unknown } | null)?.type;
+    if (type === "waiting") return isObjectOf(line, ["type", "unmet"]) && isStrings(line.unmet);
+    if (type === "started")
+      return (
+        isObjectOf(line, ["type", "unit", "dependencies", "waited"]) &&
+        typeof line.unit === "string" &&
+        isStrings(line.dependencies) &&
+        typeof line.waited === "boolean"
+      );
+    if (type === "completed") return isObjectOf(line, ["type", "units"]) && isStrings(line.units);
+    return false;
+  },
+);
 
 /** HTTP status for each error code. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -139,11 +157,44 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+/**
+ * Registers `accepts`, a plain check that says yes to exactly what `schema` accepts, for parseWith
+ * to try first: an answer that passes it is taken as it is, and valibot runs only for one that
+ * does not (for its verdict and its message). Running valibot's code at all cost a client call
+ * ~0.6 ms of CPU, for one small answer (docs/benchmarks.md). test/protocol.test.ts holds each
+ * check to its schema on random input.
+ */
+export function withQuickCheck<S extends v.GenericSchema>(
+  schema: S,
+  accepts: (input: unknown) => boolean,
+): S {
+  quickChecks.set(schema, accepts);
+  return schema;
+}
+
+/** The quick check registered for `schema`, if any (exported for its test). */
+export function quickCheckOf(schema: v.GenericSchema): ((input: unknown) => boolean) | undefined {
+  return quickChecks.get(schema);
+}
+
+/** A JSON object (not an array, not null) whose keys are all among `keys`. */
+export function isObjectOf(input: unknown, keys: readonly string[]): input is Record<string, unknown> {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return false;
+  for (const key in input) if (!keys.includes(key)) return false;
+  return true;
+}
+
+/** An array of strings. */
+export function isStrings(input: unknown): input is string[] {
+  return Array.isArray(input) && input.every((item) => typeof item === "string");
+}
+
 /** Parses `input` with `schema`, or returns one readable message naming the field path. */
 export function parseWith<S extends v.GenericSchema>(
   schema: S,
   input: unknown,
 ): { ok: true; value: v.InferOutput<S> } | { ok: false; message: string } {
+  if (quickChecks.get(schema)?.(input)) return { ok: true, value: input as v.InferOutput<S> };
   const result = v.safeParse(schema, input);
   if (result.success) return { ok: true, value: result.output };
   const issue = result.issues[0];
