@@ -217,7 +217,7 @@ function loadScripts(
   const found = discoverScripts(dirs, files);
   const unsafe: string[] = [];
   for (const source of found.sources) {
-    const problem = scriptTrustProblem(source.path);
+    const problem = scriptTrustProblem(source.path, process.getuid?.(), source.realPath);
     if (!problem) continue;
     if (allowUnsafe) log.warn(`running ${source.path} although ${problem} (--allow-unsafe-scripts)`);
     else unsafe.push(`refusing ${source.path}: ${problem}`);

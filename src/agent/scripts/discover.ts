@@ -36,7 +36,7 @@ export function discoverScripts(dirs: readonly string[], files: readonly string[
     if (seen.has(real)) return;
     seen.add(real);
     try {
-      found.sources.push({ path, fileName: basename(path), head: readHead(path) });
+      found.sources.push({ path, fileName: basename(path), head: readHead(path), realPath: real });
     } catch (error) {
       found.errors.push(`${path}: cannot read it: ${describe(error)}`);
     }

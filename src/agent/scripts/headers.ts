@@ -72,6 +72,8 @@ export interface ScriptSource {
   path: string;
   fileName: string;
   head: string;
+  /** The file the path leads to, symbolic links resolved, when discovery resolved it. */
+  realPath?: string;
 }
 
 /** A script ready to run: the unit it provides and the units it waits for. */

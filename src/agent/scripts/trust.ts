@@ -7,9 +7,14 @@ import { dirname } from "node:path";
  * writable by everyone, and its directory too, unless the directory is sticky (as /tmp: then
  * nobody may replace another user's file in it).
  */
-export function scriptTrustProblem(path: string, uid = process.getuid?.()): string | undefined {
+export function scriptTrustProblem(
+  path: string,
+  uid = process.getuid?.(),
+  /** `path` with its symbolic links resolved, when the caller has it already. */
+  resolved?: string,
+): string | undefined {
   if (uid === undefined) return undefined;
-  const real = realpathSync(path);
+  const real = resolved ?? realpathSync(path);
   const file = statSync(real);
   const owners = [uid, 0];
   if (!owners.includes(file.uid))
