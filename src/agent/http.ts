@@ -6,7 +6,7 @@ import {
   MAX_BODY_BYTES,
   parseWith,
   type WaitLine,
-} from "../protocol/schemas.ts";
+} from "../protocol/wire.ts";
 import { Refusal } from "./units.ts";
 
 /** A refusal that becomes an `{"error":{code,message}}` response with the code's HTTP status. */

@@ -1,15 +1,15 @@
+// From the protocol's own modules, not schemas.ts: that one also loads the views' schemas
+// (snapshot-events.ts), built when their module loads, which an agent never parses with.
 import {
-  API_PREFIX,
   CompleteRequestSchema,
   FailRequestSchema,
-  type PingResponse,
   StartRequestSchema,
   TargetRequestSchema,
-  type TargetResponse,
-  type WaitLine,
   WaitRequestSchema,
   WantRequestSchema,
-} from "../protocol/schemas.ts";
+} from "../protocol/requests.ts";
+import type { PingResponse, TargetResponse } from "../protocol/responses.ts";
+import { API_PREFIX, type WaitLine } from "../protocol/wire.ts";
 import { eventStream } from "./event-stream.ts";
 import {
   errorResponse,

@@ -1,4 +1,4 @@
-import { API_PREFIX, MAX_BODY_BYTES } from "../protocol/schemas.ts";
+import { API_PREFIX, MAX_BODY_BYTES } from "../protocol/wire.ts";
 import { DescriptorGuard } from "./descriptors.ts";
 import type { AgentLog } from "./log.ts";
 import { createHandler } from "./routes.ts";
