@@ -9,3 +9,9 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The same generator drawing whole numbers: `below(n)` is 0, 1, ... or n - 1. */
+export function seededBelow(seed: number): (n: number) => number {
+  const next = seededRandom(seed);
+  return (n) => Math.floor(next() * n);
+}

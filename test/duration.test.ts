@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { formatDuration, MAX_DURATION_MS, parseDuration } from "../src/lib/duration.ts";
 import { UnitsyncError } from "../src/lib/errors.ts";
+import { seededBelow } from "./_random.ts";
 
 /** The first implementation: one sticky regular expression per `<number><unit>`. */
 function modelParse(text: string): number | "refused" {
@@ -102,14 +103,7 @@ describe("parseDuration", () => {
       "+",
       "x",
     ];
-    let seed = 13;
-    const random = (n: number) => {
-      // xorshift32: small, and every bit of it varies
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    const random = seededBelow(13);
     for (let i = 0; i < 20_000; i++) {
       let text = "";
       for (let k = random(7); k >= 0; k--) text += pieces[random(pieces.length)];

@@ -7,6 +7,7 @@ import {
   unitNameFromFile,
 } from "../src/agent/scripts/headers.ts";
 import { LineSplitter } from "../src/agent/scripts/output.ts";
+import { seededBelow } from "./_random.ts";
 
 const source = (fileName: string, head: string): ScriptSource => ({ path: `/d/${fileName}`, fileName, head });
 
@@ -18,14 +19,7 @@ describe("headerBody", () => {
     const spaces = ["", " ", "\t", "\r", "\u2028", "\u00a0", "\u3000", "\ufeff", "x", "\u200b"];
     const words = ["unitsync", "unitsync", "unitsync", "unitsyn", "Unitsync", ""];
     const bodies = ["", " want=a", "want=a,b ", "\r", "a\rb", "\u2028", "x\u2029", "\u0085", " : "];
-    let seed = 7;
-    const random = (n: number) => {
-      // xorshift32: small, and every bit of it varies
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    const random = seededBelow(7);
     const pick = (list: readonly string[]) => list[random(list.length)] as string;
     let headers = 0;
     for (let i = 0; i < 20_000; i++) {

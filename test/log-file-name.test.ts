@@ -5,6 +5,7 @@
  */
 import { expect, test } from "bun:test";
 import { logFileName } from "../src/agent/scripts/log-files.ts";
+import { seededBelow } from "./_random.ts";
 
 /** The first implementation. */
 function model(unit: string): string {
@@ -16,14 +17,7 @@ function model(unit: string): string {
 
 test("log file names are what the first implementation made, for plain, escaped, long and astral names", () => {
   const pieces = ["a", "Z", "9", ".", "_", "-", "/", " ", "é", "😀", "~", "\u0000", "web", "api"];
-  let seed = 11;
-  const random = (n: number) => {
-    // xorshift32: small, and every bit of it varies
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const random = seededBelow(11);
   const names = [
     "web/api",
     "web_api",

@@ -13,6 +13,7 @@ import {
   WantResponseSchema,
 } from "../src/protocol/responses.ts";
 import { ERROR_CODES, parseWith, quickCheckOf, WaitLineSchema } from "../src/protocol/wire.ts";
+import { seededBelow } from "./_random.ts";
 
 const error = v.strictObject({
   code: v.picklist(ERROR_CODES),
@@ -151,14 +152,7 @@ describe("quick checks", () => {
     {},
     { url: "u" },
   ];
-  let seed = 3;
-  const random = (n: number) => {
-    // xorshift32: small, and every bit of it varies
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const random = seededBelow(3);
   const keysOf = [
     "agent",
     "version",

@@ -92,22 +92,23 @@ let lost = false;
 let terminal: boolean | undefined;
 
 /**
- * Whether stderr is a terminal. Only a character device can be one: a pipe, a file or a socket is
- * told apart with one fstat, without node:tty, whose module loads Node's streams (about 5 ms before
- * a one-shot agent's first script, issue 13). A character device (a terminal, /dev/null: an agent
- * whose output is thrown away) asks the runtime's tty binding, and node:tty only where there is none.
+ * Whether stderr is a terminal, without node:tty, whose module loads Node's streams (about 5 ms
+ * before a one-shot agent's first script, issue 13): the runtime's tty binding answers
+ * (src/lib/terminal.ts). Where it has none, only a character device can be a terminal (a pipe, a
+ * file or a socket is told apart with one fstat), and a character device asks node:tty.
  */
 function stderrIsTerminal(): boolean {
-  if (terminal === undefined) {
-    let device = false;
-    try {
-      device = fstatSync(2).isCharacterDevice();
-    } catch {
-      // No stderr at all (closed): not a terminal.
-    }
-    terminal = device && (bindingIsatty(2) ?? (require("node:tty") as typeof import("node:tty")).isatty(2));
-  }
+  terminal ??=
+    bindingIsatty(2) ?? (characterDevice(2) && (require("node:tty") as typeof import("node:tty")).isatty(2));
   return terminal;
+}
+
+function characterDevice(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false; // No such descriptor (closed): not a terminal.
+  }
 }
 
 function terminalLines(): (line: string) => void {
